@@ -91,14 +91,20 @@ def make_labels(
     settled = settled_ts(inst)
     bad_until = np.where(np.isnat(settled), _FOREVER, settled)
     spells = pd.DataFrame(
-        {"customer_id": inst["customer_id"].to_numpy(), "bad_from": bad_from,
-         "bad_until": bad_until}
+        {
+            "customer_id": inst["customer_id"].to_numpy(),
+            "bad_from": bad_from,
+            "bad_until": bad_until,
+        }
     )
     spells = spells[spells["bad_from"] <= spells["bad_until"]]
 
     apps = pd.DataFrame(
-        {"row": np.arange(len(applications)),
-         "customer_id": applications["customer_id"].to_numpy(), "as_of": as_of}
+        {
+            "row": np.arange(len(applications)),
+            "customer_id": applications["customer_id"].to_numpy(),
+            "as_of": as_of,
+        }
     )
     pairs = apps.merge(spells, on="customer_id", how="inner")
     hit = (pairs["bad_from"] <= pairs["as_of"] + horizon) & (pairs["bad_until"] > pairs["as_of"])
@@ -108,5 +114,6 @@ def make_labels(
     labels = pd.array(bad.astype(int), dtype="Int64")
     immature = (as_of + horizon) > np.datetime64(end) if pd.notna(end) else np.ones(len(bad), bool)
     labels[immature] = pd.NA
-    return pd.Series(labels, index=pd.Index(applications["application_id"], name="application_id"),
-                     name="bad")
+    return pd.Series(
+        labels, index=pd.Index(applications["application_id"], name="application_id"), name="bad"
+    )

@@ -59,5 +59,8 @@ class Histories:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The three frames by table name."""
-        return {"customers": self.customers, "orders": self.orders,
-                "installments": self.installments}
+        return {
+            "customers": self.customers,
+            "orders": self.orders,
+            "installments": self.installments,
+        }
