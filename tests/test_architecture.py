@@ -10,6 +10,7 @@ SRC = Path(bnpl_risk.__file__).parent
 # Earlier layers never import later ones (DESIGN.md "Data flow").
 LAYERS = [
     "errors",
+    "config",
     "histories",
     "labels",
     "datasets",
