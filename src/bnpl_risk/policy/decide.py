@@ -1,0 +1,166 @@
+"""Apply a :class:`Policy` to scored applications: eligibility, limit, products, reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from bnpl_risk.errors import HistoryError, format_keys
+from bnpl_risk.policy.config import Policy
+from bnpl_risk.policy.reasons import RULE_REASONS, Reason
+
+__all__ = ["FACTS", "apply_policy"]
+
+#: Facts about the shopper the policy reads, beside ``pd`` and ``grade``.
+FACTS = ("age_years", "kyc_level", "current_dpd", "account_age_days", "spend_sum_90d")
+
+#: Rule reasons in the order they are reported.
+_RULE_ORDER = (
+    "H_AGE",
+    "H_KYC",
+    "H_OVERDUE",
+    "H_BLOCKED",
+    "M_BUSTOUT",
+    "G_GRADE",
+    "L_MIN",
+    "L_NEW",
+    "L_AFFORD",
+    "L_RISK",
+)
+
+
+def apply_policy(
+    policy: Policy,
+    scored: pd.DataFrame,
+    *,
+    blocked: Iterable[str] = (),
+    model_reasons: Sequence[Sequence[Reason]] | None = None,
+) -> pd.DataFrame:
+    """Decide every scored application under ``policy``.
+
+    Hard rules first (age, real-name verification, currently overdue, block
+    list), then the malicious-consumption guard for young accounts, then the
+    grade's base limit and products, capped by affordability, the expected
+    loss budget and the new-user band, rounded down to ``limit_step``.
+
+    Parameters
+    ----------
+    policy : Policy
+    scored : DataFrame
+        Indexed by application_id, with ``customer_id``, ``pd``, ``grade``,
+        the :data:`FACTS` and the features named in
+        ``policy.bustout_thresholds``. A missing age or verification level
+        declines (the rule cannot be shown to pass); a missing DPD or spend
+        counts as none.
+    blocked : iterable of str
+        Customer ids on the block list.
+    model_reasons : sequence of sequences of Reason, optional
+        The model's adverse reasons per row, most adverse first; they
+        follow the rule reasons on declines and reduced limits.
+
+    Returns
+    -------
+    DataFrame indexed like ``scored`` with approved, limit, products,
+    reason_codes, reasons_en, reasons_zh and policy_version.
+
+    Examples
+    --------
+    >>> scored = pd.DataFrame({"customer_id": ["c1", "c2"], "pd": [0.01, 0.02],
+    ...     "grade": ["B", "B"], "age_years": [30, 16], "kyc_level": [3, 3],
+    ...     "current_dpd": [0, 0], "account_age_days": [400, 400],
+    ...     "spend_sum_90d": [3000.0, 3000.0], "velocity_amount_7d_vs_90d": [1.0, 1.0],
+    ...     "new_bnpl_loans_30d": [0, 0], "resellable_share_30d": [0.0, 0.0]},
+    ...     index=pd.Index(["a1", "a2"], name="application_id"))
+    >>> out = apply_policy(Policy.default(), scored)
+    >>> out[["approved", "limit"]].values.tolist()
+    [[True, 6000.0], [False, 0.0]]
+    >>> out.loc["a1", "reason_codes"], out.loc["a2", "reason_codes"]
+    (('L_AFFORD',), ('H_AGE',))
+    """
+    needed = ("customer_id", "pd", "grade", *FACTS, *policy.bustout_thresholds)
+    missing = [c for c in needed if c not in scored.columns]
+    if missing:
+        raise HistoryError(
+            f"apply_policy: scored applications lack the columns {missing}; expected "
+            f"customer_id, pd, grade and the facts {list(FACTS)} plus the bust-out features "
+            f"{list(policy.bustout_thresholds)}. Build them with FeatureBuilder and score them."
+        )
+    unknown = sorted(set(scored["grade"]) - set(policy.grade_limit))
+    if unknown:
+        rows = format_keys(scored.index[scored["grade"].isin(unknown)])
+        raise HistoryError(
+            f"apply_policy: grades {unknown} are not in the policy's grades "
+            f"{sorted(policy.grade_limit)} (rows {rows}). Use a policy for this grade scale."
+        )
+    f = {c: scored[c].to_numpy(dtype=float) for c in (*FACTS, "pd", *policy.bustout_thresholds)}
+    grade = scored["grade"].to_numpy(dtype=object)
+    pd_ = f["pd"]
+
+    hit = {
+        "H_AGE": ~(f["age_years"] >= policy.min_age),
+        "H_KYC": ~(f["kyc_level"] >= policy.min_kyc_level),
+        "H_OVERDUE": np.nan_to_num(f["current_dpd"]) > policy.max_current_dpd,
+        "H_BLOCKED": scored["customer_id"].isin(set(blocked)).to_numpy(),
+    }
+    young = f["account_age_days"] < policy.bustout_max_age_days
+    fast = np.zeros(len(scored), dtype=bool)
+    for name, threshold in policy.bustout_thresholds.items():
+        fast |= f[name] >= threshold
+    hit["M_BUSTOUT"] = young & fast
+
+    base = np.array([policy.grade_limit[g] for g in grade], dtype=float)
+    products = np.array([tuple(policy.grade_products[g]) for g in grade] + [()], dtype=object)[:-1]
+    hit["G_GRADE"] = (base <= 0) | np.array([len(p) == 0 for p in products], dtype=bool)
+
+    afford = np.maximum(
+        policy.affordability_multiple * np.nan_to_num(f["spend_sum_90d"]), policy.new_user_min
+    )
+    with np.errstate(divide="ignore", over="ignore"):
+        risk_cap = policy.loss_budget / (pd_ * policy.lgd)
+    thin = ~(f["account_age_days"] >= policy.thin_file_days)
+    new_cap = np.where(thin, policy.new_user_max, np.inf)
+    limit = np.minimum.reduce([base, afford, risk_cap, new_cap])
+    if policy.bustout_action == "cap":
+        limit = np.where(hit["M_BUSTOUT"], np.minimum(limit, policy.bustout_cap), limit)
+    # The tolerance keeps 7499.999... (float division) at 7,500.
+    limit = np.floor(limit / policy.limit_step + 1e-9) * policy.limit_step
+
+    declined_before_limit = np.logical_or.reduce(
+        [hit[c] for c in ("H_AGE", "H_KYC", "H_OVERDUE", "H_BLOCKED", "G_GRADE")]
+        + [hit["M_BUSTOUT"] & (policy.bustout_action == "decline")]
+    )
+    hit["L_MIN"] = ~declined_before_limit & (limit < policy.min_limit)
+    approved = ~declined_before_limit & ~hit["L_MIN"]
+    reduced = approved & (limit < base)
+    binding = np.minimum.reduce([afford, risk_cap, new_cap])
+    hit["L_NEW"] = reduced & (new_cap == binding)
+    hit["L_AFFORD"] = reduced & ~hit["L_NEW"] & (afford == binding)
+    hit["L_RISK"] = reduced & ~hit["L_NEW"] & ~hit["L_AFFORD"] & (risk_cap == binding)
+
+    reasons = _reasons(hit, ~approved | reduced, model_reasons, policy.max_reasons)
+    return pd.DataFrame(
+        {
+            "approved": approved,
+            "limit": np.where(approved, limit, 0.0),
+            "products": [p if a else () for p, a in zip(products, approved, strict=True)],
+            "reason_codes": [tuple(r.code for r in rs) for rs in reasons],
+            "reasons_en": [tuple(r.en for r in rs) for rs in reasons],
+            "reasons_zh": [tuple(r.zh for r in rs) for rs in reasons],
+            "policy_version": policy.version,
+        },
+        index=scored.index,
+    )
+
+
+def _reasons(hit, explain, model_reasons, k) -> list[list[Reason]]:
+    """Rule reasons in their fixed order, then the model's, at most ``k``."""
+    n = len(explain)
+    model = model_reasons if model_reasons is not None else [()] * n
+    rows = np.column_stack([hit[c] for c in _RULE_ORDER]) if n else np.zeros((0, 0), bool)
+    out = []
+    for i in range(n):
+        rules = [RULE_REASONS[_RULE_ORDER[j]] for j in np.flatnonzero(rows[i])]
+        out.append((rules + list(model[i]))[:k] if explain[i] else [])
+    return out
