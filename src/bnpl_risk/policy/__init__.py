@@ -1,7 +1,19 @@
 """Policy: eligibility, limits, products, reasons, checkout and backtest."""
 
+from bnpl_risk.policy.checkout import Authorization, Decision, authorize
 from bnpl_risk.policy.config import PLANS, Economics, Policy
 from bnpl_risk.policy.decide import FACTS, apply_policy
 from bnpl_risk.policy.reasons import RULE_REASONS, Reason
 
-__all__ = ["FACTS", "PLANS", "RULE_REASONS", "Economics", "Policy", "Reason", "apply_policy"]
+__all__ = [
+    "FACTS",
+    "PLANS",
+    "RULE_REASONS",
+    "Authorization",
+    "Decision",
+    "Economics",
+    "Policy",
+    "Reason",
+    "apply_policy",
+    "authorize",
+]

@@ -45,6 +45,13 @@ _ALL = (
     Reason("L_AFFORD", "The limit is set by recent spending", "额度受近期消费水平限制"),
     Reason("L_RISK", "The limit is set by the credit assessment", "额度受信用评估结果限制"),
     Reason("L_NEW", "New accounts start with a smaller limit", "新用户初始额度较低"),
+    Reason("C_LIMIT_USED", "The available limit is used up", "可用额度已用完"),
+    Reason("C_PART_UPFRONT", "Part of this order must be paid now", "本单需先支付部分金额"),
+    Reason(
+        "C_PLAN",
+        "This plan is not available; a shorter one is offered",
+        "该分期方案暂不可用，已提供更短期方案",
+    ),
 )
 
 RULE_REASONS = MappingProxyType({r.code: r for r in _ALL})
