@@ -1,5 +1,6 @@
 """Policy: eligibility, limits, products, reasons, checkout and backtest."""
 
+from bnpl_risk.policy.backtest import backtest, compare, frontier
 from bnpl_risk.policy.checkout import Authorization, Decision, authorize
 from bnpl_risk.policy.config import PLANS, Economics, Policy
 from bnpl_risk.policy.decide import FACTS, apply_policy
@@ -16,4 +17,7 @@ __all__ = [
     "Reason",
     "apply_policy",
     "authorize",
+    "backtest",
+    "compare",
+    "frontier",
 ]

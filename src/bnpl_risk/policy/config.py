@@ -38,9 +38,10 @@ class Economics(Config):
         Share of a BNPL order the merchant pays the platform.
     plan_fee : mapping, default 0 / 2.5% / 4.5% / 7.5%
         Total fee the shopper pays per plan, as a share of the amount.
-    plan_days : mapping, default 30 / 90 / 180 / 360
-        Days a plan's receivable is outstanding (installments amortise, so
-        the average balance is about half of it for installment plans).
+    plan_days : mapping, default 30 / 60 / 105 / 195
+        Balance-weighted days a plan's receivable is outstanding: the full
+        amount for 30 days on the interest-free plan; an amortising plan of
+        n monthly installments averages (n + 1) / 2 months.
     cost_of_funds : float, default 0.05
         Yearly rate on the outstanding receivable.
     lgd : float, default 0.8
@@ -65,9 +66,9 @@ class Economics(Config):
     plan_days: dict = field(
         default_factory=lambda: {
             "pay_in_30": 30,
-            "installments_3": 90,
-            "installments_6": 180,
-            "installments_12": 360,
+            "installments_3": 60,
+            "installments_6": 105,
+            "installments_12": 195,
         }
     )
     cost_of_funds: float = 0.05
