@@ -241,7 +241,9 @@ def _to_timestamp(raw: pd.Series, table: str, column: Column):
         if isinstance(parsed.dtype, pd.DatetimeTZDtype):
             raise _timezone_error(where, str(parsed.dtype.tz))
     values = parsed.to_numpy()
-    in_range = ~np.isnat(values) & (values >= _NS_MIN) & (values <= _NS_MAX)
+    # Compare in the parsed unit: numpy would cast to ns and wrap around.
+    low, high = _NS_MIN.astype(values.dtype), _NS_MAX.astype(values.dtype)
+    in_range = ~np.isnat(values) & (values >= low) & (values <= high)
     bad = ~in_range & ~blank
     ns = np.where(in_range, values, np.datetime64("NaT")).astype("datetime64[ns]")
     return pd.Series(ns, index=raw.index), bad
