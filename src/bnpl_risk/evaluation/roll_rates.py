@@ -44,7 +44,8 @@ __all__ = ["BUCKETS", "roll_rates"]
 
 BUCKETS = ("current", "1-29", "30-59", "60-89", "90+")
 _LOWER = np.array([1, 30, 60, 90])  # smallest DPD of every bucket but "current"
-_COLUMNS = ("customer_id", "due_date", "amount_due", "paid_ts", "amount_paid")
+_DPD_COLUMNS = ("due_date", "amount_due", "paid_ts", "amount_paid")  # what dpd_at reads
+_COLUMNS = ("customer_id", *_DPD_COLUMNS)
 
 
 def roll_rates(
@@ -99,7 +100,7 @@ def roll_rates(
     # reduceat over contiguous runs.
     customer = pd.factorize(inst["customer_id"])[0]
     order = np.argsort(customer, kind="stable")
-    frame = inst.iloc[order]
+    frame = inst.loc[:, list(_DPD_COLUMNS)].iloc[order]
     starts = np.flatnonzero(np.r_[True, np.diff(customer[order]) != 0])
     first_due = np.minimum.reduceat(due[order], starts)
 

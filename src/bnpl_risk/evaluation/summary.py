@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bnpl_risk.evaluation._inputs import mature
 from bnpl_risk.evaluation.calibration import brier, ece
-from bnpl_risk.evaluation.discrimination import auc, gini, ks
+from bnpl_risk.evaluation.discrimination import auc, ks
 
 __all__ = ["summary"]
 
@@ -40,6 +40,7 @@ def summary(y, pd_, score=None) -> dict:
     (4, 2, 1, 0.75, 0.5, 0.5, 0.1)
     """
     y_, cols, immature = mature("summary", y, both_classes=True, pd_=pd_)
+    area = auc(y, pd_)  # once: Gini follows from it
     split = ks(y, pd_ if score is None else score)
     return {
         "n": len(y_),
@@ -47,8 +48,8 @@ def summary(y, pd_, score=None) -> dict:
         "immature": immature,
         "bad_rate": float(y_.mean()),
         "mean_pd": float(cols["pd_"].mean()),
-        "auc": auc(y, pd_),
-        "gini": gini(y, pd_),
+        "auc": area,
+        "gini": 2.0 * area - 1.0,
         "ks": split.value,
         "ks_at": split.at,
         "brier": brier(y, pd_),
