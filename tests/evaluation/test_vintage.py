@@ -7,6 +7,7 @@ import pytest
 from bnpl_risk.errors import ConfigError, HistoryError
 from bnpl_risk.evaluation import vintage_curves
 from bnpl_risk.histories import Histories
+from bnpl_risk.histories.dpd import dpd_at
 
 END = pd.Timestamp("2024-06-15")  # last closed month: May 2024
 
@@ -101,6 +102,14 @@ def test_paid_29_days_late_never_counts_paid_at_30_days_does():
     # a: paid 29 days after due; b: paid 30 days after due, at the instant it turns 30 DPD.
     v = vintage_curves(h, data_end=END)
     assert v.iloc[0].tolist() == [0.0, 0.5, 0.5, 0.5]
+
+
+def test_reaching_30_dpd_exactly_at_a_month_close_counts_in_that_month():
+    # Due 2024-03-02 and unpaid: 30 DPD at 2024-04-01 00:00, the close of
+    # March, which is February + 1 month on book (roll_rates also sees 30 DPD then).
+    h = _book([("a", "2024-02-01")], [("a", "2024-03-02", None, 0.0)])
+    assert vintage_curves(h, data_end=END).iloc[0].tolist() == [1.0, 1.0, 1.0]
+    assert dpd_at(h.installments, pd.Timestamp("2024-04-01")).tolist() == [30]
 
 
 def test_part_payment_leaves_the_installment_unpaid():

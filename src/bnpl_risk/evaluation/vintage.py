@@ -6,7 +6,7 @@ on book follow the calendar: for loans originated in month m, months on
 book k is the close of month m + k (the first instant of month m + k + 1).
 A loan has *reached* ``dpd_threshold`` DPD by then if any of its
 installments was ``dpd_threshold`` or more days past due at some time
-before that close (:func:`bnpl_risk.histories.dpd.dpd_at`; one cured later
+at or before that close (:func:`bnpl_risk.histories.dpd.dpd_at`; one cured later
 still counts). A cell whose close is after the end of the data is NaN,
 never 0: those loans are immature at that age.
 
@@ -105,7 +105,10 @@ def vintage_curves(
     reach = pd.to_datetime(inst["due_date"]).to_numpy("datetime64[ns]") + threshold * DAY
     reached = dpd_at(inst, reach) >= threshold
     first_bad = np.full(len(loan_ids), np.iinfo(np.int64).max)
-    np.minimum.at(first_bad, loan[reached], month_of(reach[reached]))
+    # The close of month M is the first instant of M + 1, inclusive: a loan
+    # reaching the threshold exactly then counts in M, as roll_rates sees it.
+    closed_in = month_of(reach[reached] - np.timedelta64(1, "ns"))
+    np.minimum.at(first_bad, loan[reached], closed_in)
 
     last = last_closed_month(end) if pd.notna(end) else np.iinfo(np.int32).min
     months = max_months or max(int(last - origin.min()) if len(origin) else 0, 0)
