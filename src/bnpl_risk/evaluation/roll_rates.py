@@ -6,27 +6,6 @@ counts only once it has an installment due at or before ``t``. Month ends
 are closes: the first instant of the next month, so a payment made on the
 last day of the month counts. Each pair of consecutive month ends on or
 before the end of the data contributes one transition per account.
-
-Examples
---------
-c1 pays on time; c2 never pays an installment due 2024-01-10: at the close
-of January it is 22 DPD (1-29), at the close of February 51 DPD (30-59).
-
->>> import pandas as pd
->>> from bnpl_risk.histories import Histories
->>> inst = pd.DataFrame({"loan_id": ["l1", "l2"], "customer_id": ["c1", "c2"],
-...     "installment_no": 1, "due_date": pd.to_datetime(["2024-01-05", "2024-01-10"]),
-...     "amount_due": 100.0, "paid_ts": pd.to_datetime(["2024-01-04", None]),
-...     "amount_paid": [100.0, 0.0]})
->>> h = Histories(pd.DataFrame({"customer_id": ["c1", "c2"]}), pd.DataFrame(), inst)
->>> rr = roll_rates(h, data_end=pd.Timestamp("2024-03-15"))
->>> rr.loc[["current", "1-29"], ["current", "1-29", "30-59"]]
-to       current  1-29  30-59
-from
-current      1.0   0.0    0.0
-1-29         0.0   0.0    1.0
->>> rr.attrs["accounts"]["30-59"]
-0
 """
 
 from __future__ import annotations
@@ -83,6 +62,27 @@ def roll_rates(
         after the end of the data.
     HistoryError
         If a column is missing or there are no installments.
+
+    Examples
+    --------
+    c1 pays on time; c2 never pays an installment due 2024-01-10: at the close
+    of January it is 22 DPD (1-29), at the close of February 51 DPD (30-59).
+
+    >>> import pandas as pd
+    >>> from bnpl_risk.histories import Histories
+    >>> inst = pd.DataFrame({"loan_id": ["l1", "l2"], "customer_id": ["c1", "c2"],
+    ...     "installment_no": 1, "due_date": pd.to_datetime(["2024-01-05", "2024-01-10"]),
+    ...     "amount_due": 100.0, "paid_ts": pd.to_datetime(["2024-01-04", None]),
+    ...     "amount_paid": [100.0, 0.0]})
+    >>> h = Histories(pd.DataFrame({"customer_id": ["c1", "c2"]}), pd.DataFrame(), inst)
+    >>> rr = roll_rates(h, data_end=pd.Timestamp("2024-03-15"))
+    >>> rr.loc[["current", "1-29"], ["current", "1-29", "30-59"]]
+    to       current  1-29  30-59
+    from
+    current      1.0   0.0    0.0
+    1-29         0.0   0.0    1.0
+    >>> rr.attrs["accounts"]["30-59"]
+    0
     """
     who = "roll_rates"
     inst = histories.installments

@@ -9,29 +9,6 @@ installments was ``dpd_threshold`` or more days past due at some time
 at or before that close (:func:`bnpl_risk.histories.dpd.dpd_at`; one cured later
 still counts). A cell whose close is after the end of the data is NaN,
 never 0: those loans are immature at that age.
-
-Examples
---------
-Two January loans: l1 is never late, l2's single installment, due
-2024-02-10 and never paid, is 30 DPD on 2024-03-11, i.e. by the close of
-March (months on book 2). The data ends on 2024-05-15, so April (3) is the
-last closed month.
-
->>> import pandas as pd
->>> from bnpl_risk.histories import Histories
->>> orders = pd.DataFrame({"order_id": ["l1", "l2"],
-...     "order_ts": pd.to_datetime(["2024-01-05", "2024-01-20"])})
->>> inst = pd.DataFrame({"loan_id": ["l1", "l2"], "customer_id": ["c1", "c2"],
-...     "installment_no": 1, "due_date": pd.to_datetime(["2024-02-05", "2024-02-10"]),
-...     "amount_due": 100.0, "paid_ts": pd.to_datetime(["2024-02-01", None]),
-...     "amount_paid": [100.0, 0.0]})
->>> h = Histories(pd.DataFrame({"customer_id": ["c1", "c2"]}), orders, inst)
->>> vintage_curves(h, data_end=pd.Timestamp("2024-05-15"))
-months_on_book        1    2    3
-origination_month
-2024-01             0.0  0.5  0.5
->>> vintage_curves(h, max_months=4, data_end=pd.Timestamp("2024-05-15"))[4].tolist()
-[nan]
 """
 
 from __future__ import annotations
@@ -86,6 +63,29 @@ def vintage_curves(
     HistoryError
         If a column is missing, order ids repeat, or a loan has no order
         (or no ``order_ts``) to date it.
+
+    Examples
+    --------
+    Two January loans: l1 is never late, l2's single installment, due
+    2024-02-10 and never paid, is 30 DPD on 2024-03-11, i.e. by the close of
+    March (months on book 2). The data ends on 2024-05-15, so April (3) is the
+    last closed month.
+
+    >>> import pandas as pd
+    >>> from bnpl_risk.histories import Histories
+    >>> orders = pd.DataFrame({"order_id": ["l1", "l2"],
+    ...     "order_ts": pd.to_datetime(["2024-01-05", "2024-01-20"])})
+    >>> inst = pd.DataFrame({"loan_id": ["l1", "l2"], "customer_id": ["c1", "c2"],
+    ...     "installment_no": 1, "due_date": pd.to_datetime(["2024-02-05", "2024-02-10"]),
+    ...     "amount_due": 100.0, "paid_ts": pd.to_datetime(["2024-02-01", None]),
+    ...     "amount_paid": [100.0, 0.0]})
+    >>> h = Histories(pd.DataFrame({"customer_id": ["c1", "c2"]}), orders, inst)
+    >>> vintage_curves(h, data_end=pd.Timestamp("2024-05-15"))
+    months_on_book        1    2    3
+    origination_month
+    2024-01             0.0  0.5  0.5
+    >>> vintage_curves(h, max_months=4, data_end=pd.Timestamp("2024-05-15"))[4].tolist()
+    [nan]
     """
     who = "vintage_curves"
     threshold = positive_int(who, "dpd_threshold", dpd_threshold)
