@@ -26,6 +26,7 @@ LAYERS = [
     "report",
     "batch",
     "spark",
+    "demo",
     "cli",
     "__init__",
 ]
