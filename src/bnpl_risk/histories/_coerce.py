@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from bnpl_risk.errors import HistoryError, format_keys
 from bnpl_risk.histories.schema import SCHEMAS, Column
@@ -231,9 +232,11 @@ def _to_timestamp(raw: pd.Series, table: str, column: Column):
         # Epoch numbers carry no unit or zone; refuse rather than guess.
         parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     else:
-        # Text first, so datetime objects, ISO strings and stray numbers all
-        # take the same strict path (numbers are not read as epochs).
-        text = raw.astype(object).where(~blank).map(str, na_action="ignore")
+        text = raw.where(~blank)
+        if raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) != "string":
+            # Text first, so datetime objects, ISO strings and stray numbers
+            # all take the same strict path (numbers are not read as epochs).
+            text = text.astype(object).map(str, na_action="ignore")
         try:
             parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
         except (ValueError, TypeError) as exc:
@@ -256,10 +259,20 @@ def _to_float(raw: pd.Series, table: str, column: Column):
     elif pd.api.types.is_numeric_dtype(raw.dtype):
         values = raw.to_numpy(dtype=float, na_value=np.nan)
     else:
-        number = pd.to_numeric(raw.where(~blank), errors="coerce")
-        values = pd.Series(number).to_numpy(dtype=float, na_value=np.nan)
+        values = _parse_numbers(raw.where(~blank))
     bad = np.isnan(values) & ~blank
     return pd.Series(values, index=raw.index), bad
+
+
+def _parse_numbers(text: pd.Series) -> np.ndarray:
+    try:
+        # Arrow's parser is several times faster and correctly rounded, but
+        # all or nothing: on any odd value, let pandas find which ones.
+        array = pa.array(text, from_pandas=True).cast(pa.float64())
+        return array.to_numpy(zero_copy_only=False)
+    except (ValueError, TypeError, NotImplementedError):
+        number = pd.to_numeric(text, errors="coerce")
+        return pd.Series(number).to_numpy(dtype=float, na_value=np.nan)
 
 
 def _to_int(raw: pd.Series, table: str, column: Column):

@@ -63,6 +63,7 @@ import pandas as pd
 from bnpl_risk.errors import ConfigError, HistoryError
 from bnpl_risk.histories._coerce import as_int64, coerce_table, require_columns
 from bnpl_risk.histories._container import Histories
+from bnpl_risk.histories._index import codes, duplicated, positions
 from bnpl_risk.histories._rejects import Failures, combine, raise_first, summary
 from bnpl_risk.histories.schema import SCHEMAS
 
@@ -261,9 +262,8 @@ def validate_applications(
     apps.fail(dependent, "customer_id", "parent_rejected", "a valid customer", _CUSTOMER_REJECTED)
     _check_amount(apps, "requested_amount")
     signup = _parent_values(customers["signup_ts"], pos)
-    as_of = apps.frame["as_of"].to_numpy()
     apps.fail(
-        as_of < signup,
+        apps.frame["as_of"].to_numpy() < signup.to_numpy(),
         "as_of",
         "time_order",
         "on or after the customer's signup_ts",
@@ -281,16 +281,26 @@ class _Table:
 
     def __init__(self, name: str, raw: pd.DataFrame):
         self.name = name
-        self.frame, problems = coerce_table(raw, name)
+        coerced, problems = coerce_table(raw, name)
+        # Row positions are the row numbers; a fresh index lets columns of
+        # this table and looked-up parent values line up.
+        self.frame = coerced.reset_index(drop=True)
         self.failures = Failures(name, self.frame)
         self.failures.add_problems(problems)
-        self.unparsed = {
-            column: np.isin(np.arange(len(raw)), rows)
-            for column, rows in problems.groupby("column")["row"]
-        }
+        self.unparsed = {}
+        self._codes = {}
+        for column, rows in problems.groupby("column")["row"]:
+            self.unparsed[column] = np.zeros(len(raw), dtype=bool)
+            self.unparsed[column][rows.to_numpy()] = True
 
     def fail(self, mask, column, check, expected, reason, found=None) -> None:
         self.failures.add(mask, column, check, expected, reason, found)
+
+    def codes(self, column: str) -> np.ndarray:
+        """Integer codes of a column (hashed once: the costly step on large tables)."""
+        if column not in self._codes:
+            self._codes[column] = codes(self.frame[column])
+        return self._codes[column]
 
     def rejected_keys(self) -> np.ndarray:
         """Ids of the rows rejected so far (tables with a one-column key)."""
@@ -346,10 +356,14 @@ def _check_columns(t: _Table) -> None:
                 f"{where} must be between {low} and {high}",
             )
     key = list(schema.key)
-    complete = np.logical_and.reduce([t.present(c) for c in key])
-    doubled = t.frame[key].duplicated(keep=False).to_numpy(bool) & complete
     column = "/".join(key)
-    t.fail(doubled, column, "unique", "a unique key", f"{t.name}.{column} must be unique")
+    t.fail(
+        duplicated([t.codes(c) for c in key]),
+        column,
+        "unique",
+        "a unique key",
+        f"{t.name}.{column} must be unique",
+    )
 
 
 def _check_amount(t: _Table, column: str) -> None:
@@ -388,7 +402,7 @@ def _check_orders(orders: _Table, customers: _Table) -> None:
     )
     signup = _parent_values(kept["signup_ts"], pos)
     orders.fail(
-        order_ts < signup,
+        order_ts < signup.to_numpy(),
         "order_ts",
         "time_order",
         "on or after the customer's signup_ts",
@@ -417,7 +431,7 @@ def _check_installments(inst: _Table, orders: _Table) -> None:
     )
     payment = _parent_values(kept["payment"], pos)
     inst.fail(
-        (pos >= 0) & (payment != "bnpl"),
+        (pos >= 0) & (payment != "bnpl").to_numpy(bool),
         "loan_id",
         "foreign_key",
         "a bnpl order",
@@ -425,9 +439,8 @@ def _check_installments(inst: _Table, orders: _Table) -> None:
         found={"loan_id": frame["loan_id"], "payment": payment},
     )
     owner = _parent_values(kept["customer_id"], pos)
-    mine = frame["customer_id"].to_numpy(object)
     inst.fail(
-        (pos >= 0) & inst.present("customer_id") & (mine != owner),
+        (pos >= 0) & inst.present("customer_id") & (frame["customer_id"] != owner).to_numpy(bool),
         "customer_id",
         "foreign_key",
         "the customer_id of its order",
@@ -447,7 +460,7 @@ def _check_installments(inst: _Table, orders: _Table) -> None:
         found={"amount_paid": frame["amount_paid"], "amount_due": frame["amount_due"]},
     )
     order_ts = _parent_values(kept["order_ts"], pos)
-    order_day = order_ts.astype("datetime64[D]").astype("datetime64[ns]")
+    order_day = order_ts.to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
     inst.fail(
         frame["due_date"].to_numpy() < order_day,
         "due_date",
@@ -457,14 +470,14 @@ def _check_installments(inst: _Table, orders: _Table) -> None:
         found={"due_date": frame["due_date"], "order_ts": order_ts},
     )
     inst.fail(
-        frame["paid_ts"].to_numpy() < order_ts,
+        frame["paid_ts"].to_numpy() < order_ts.to_numpy(),
         "paid_ts",
         "time_order",
         "on or after order_ts",
         "installments.paid_ts must be on or after its order's order_ts",
         found={"paid_ts": frame["paid_ts"], "order_ts": order_ts},
     )
-    loan, _ = pd.factorize(frame["loan_id"])
+    loan = inst.codes("loan_id")
     _check_numbering(inst, loan)
     # A loan with a hole would give wrong DPD features: reject all of it.
     bad_loan = np.zeros(loan.max(initial=-1) + 1, dtype=bool)
@@ -509,19 +522,12 @@ def _lookup(ids: pd.Series, parent_ids: pd.Series, rejected_ids):
     Returns ``(pos, unknown, dependent)``: ``unknown`` where the id names no
     parent at all, ``dependent`` where it names only rejected parents.
     """
-    pos = pd.Index(parent_ids).get_indexer(ids)
+    pos = positions(ids, parent_ids)
     orphan = (pos < 0) & ids.notna().to_numpy(bool)
     dependent = orphan & ids.isin(rejected_ids).to_numpy(bool)
     return pos, orphan & ~dependent, dependent
 
 
-def _parent_values(values: pd.Series, pos: np.ndarray) -> np.ndarray:
+def _parent_values(values: pd.Series, pos: np.ndarray) -> pd.Series:
     """``values`` of each child's parent; missing where there is no kept parent."""
-    array = values.to_numpy()
-    if array.dtype.kind == "M":
-        missing = np.datetime64("NaT", "ns")
-    else:
-        array = array.astype(object)
-        missing = None
-    taken = array[np.maximum(pos, 0)] if len(array) else np.full(len(pos), missing)
-    return np.where(pos >= 0, taken, missing)
+    return pd.Series(values.array.take(pos, allow_fill=True))
