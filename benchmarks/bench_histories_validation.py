@@ -13,7 +13,10 @@ each next to a reference measured in the same run: sorting the orders by
 
 Usage::
 
-    OMP_WAIT_POLICY=PASSIVE python benchmarks/bench_histories_validation.py [n_customers]
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/bench_histories_validation.py [n_customers] [steps]
+
+``steps`` is a comma-separated subset of ``typed,corrupt,text,io`` (default:
+all); at a million customers, ``typed,corrupt`` keeps memory in bounds.
 """
 
 from __future__ import annotations
@@ -104,7 +107,7 @@ def timed(label: str, fn, reference: float | None = None, rows: int | None = Non
     return out, seconds
 
 
-def main(n_customers: int) -> None:
+def main(n_customers: int, steps: set[str]) -> None:
     book, _ = timed(f"build book ({n_customers:,} customers)", lambda: make_book(n_customers))
     rows = sum(len(f) for f in book.tables().values())
     print(
@@ -115,40 +118,49 @@ def main(n_customers: int) -> None:
         "reference: sort orders by customer, time",
         lambda: book.orders.sort_values(["customer_id", "order_ts"]),
     )
-    result, _ = timed(
-        "validate typed frames",
-        lambda: validate_histories(book, on_error="reject"),
-        reference,
-        rows,
-    )
-    assert result.rejects.empty
-    amounts = book.orders["amount"].to_numpy().copy()
-    broken = np.random.default_rng(1).choice(len(amounts), len(amounts) // 1000, replace=False)
-    amounts[broken] = -1.0
-    corrupted = Histories(book.customers, book.orders.assign(amount=amounts), book.installments)
-    result, _ = timed(
-        "validate with 0.1% bad order amounts",
-        lambda: validate_histories(corrupted, on_error="reject"),
-        reference,
-        rows,
-    )
-    print(f"  rejected rows: {result.summary()['rows_rejected'].to_dict()}")
-    text, _ = timed(
-        "(make text frames)",
-        lambda: Histories(**{n: f.astype(str) for n, f in book.tables().items()}),
-    )
-    timed(
-        "validate text frames (parse everything)",
-        lambda: validate_histories(text, on_error="reject"),
-        reference,
-        rows,
-    )
-    for fmt in ("parquet", "csv"):
-        with tempfile.TemporaryDirectory() as tmp:
-            write = partial(write_histories, book, tmp, format=fmt)
-            timed(f"write {fmt}", write, reference, rows)
-            timed(f"read {fmt} (coerced)", partial(read_histories, tmp), reference, rows)
+    if "typed" in steps:
+        result, _ = timed(
+            "validate typed frames",
+            lambda: validate_histories(book, on_error="reject"),
+            reference,
+            rows,
+        )
+        assert result.rejects.empty
+    if "corrupt" in steps:
+        amounts = book.orders["amount"].to_numpy().copy()
+        broken = np.random.default_rng(1).choice(len(amounts), len(amounts) // 1000, replace=False)
+        amounts[broken] = -1.0
+        corrupted = Histories(book.customers, book.orders.assign(amount=amounts), book.installments)
+        result, _ = timed(
+            "validate with 0.1% bad order amounts",
+            lambda: validate_histories(corrupted, on_error="reject"),
+            reference,
+            rows,
+        )
+        print(f"  rejected rows: {result.summary()['rows_rejected'].to_dict()}")
+        del corrupted
+    result = None
+    if "text" in steps:
+        text, _ = timed(
+            "(make text frames)",
+            lambda: Histories(**{n: f.astype(str) for n, f in book.tables().items()}),
+        )
+        timed(
+            "validate text frames (parse everything)",
+            lambda: validate_histories(text, on_error="reject"),
+            reference,
+            rows,
+        )
+        del text
+    if "io" in steps:
+        for fmt in ("parquet", "csv"):
+            with tempfile.TemporaryDirectory() as tmp:
+                write = partial(write_histories, book, tmp, format=fmt)
+                timed(f"write {fmt}", write, reference, rows)
+                timed(f"read {fmt} (coerced)", partial(read_histories, tmp), reference, rows)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    everything = "typed,corrupt,text,io"
+    main(n, set((sys.argv[2] if len(sys.argv) > 2 else everything).split(",")))

@@ -5,6 +5,7 @@ unpaid), o2 (c1, upfront), o3 (c2, upfront, refunded), o4 (c3, bnpl in one
 30-day installment, part paid). Applications a1 (c1), a2 (c3).
 """
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -40,7 +41,7 @@ def make_book() -> tuple[Histories, pd.DataFrame]:
             "payment": ["bnpl", "upfront", "upfront", "bnpl"],
             "status": ["completed", "completed", "refunded", "completed"],
             "refund_ts": _ts([None, None, "2024-01-18 09:00", None]),
-            "campaign": ["618", None, "x", "618"],  # an unknown extra column
+            "campaign": ["618", np.nan, "x", "618"],  # an unknown extra column
         }
     )
     installments = pd.DataFrame(

@@ -302,10 +302,20 @@ class _Table:
             self._codes[column] = codes(self.frame[column])
         return self._codes[column]
 
-    def rejected_keys(self) -> np.ndarray:
-        """Ids of the rows rejected so far (tables with a one-column key)."""
+    def find(self, ids: pd.Series):
+        """Look ids up among this table's kept rows (a table with a one-column key).
+
+        Returns ``(pos, unknown, dependent)`` as :func:`_lookup`, ``pos``
+        being row positions in this table.
+        """
         (key,) = SCHEMAS[self.name].key
-        return self.frame.loc[self.failures.rejected, key].dropna().unique()
+        keys = self.frame[key]
+        kept = np.flatnonzero(~self.failures.rejected)
+        rejected = keys[self.failures.rejected].dropna().unique()
+        pos, unknown, dependent = _lookup(ids, keys.iloc[kept], rejected)
+        rows = np.full(len(pos), -1, dtype=np.int64)
+        rows[pos >= 0] = kept[pos[pos >= 0]]
+        return rows, unknown, dependent
 
     def present(self, column: str) -> np.ndarray:
         return self.frame[column].notna().to_numpy(bool)
@@ -378,10 +388,7 @@ def _check_amount(t: _Table, column: str) -> None:
 
 
 def _check_orders(orders: _Table, customers: _Table) -> None:
-    kept = customers.frame[~customers.failures.rejected]
-    pos, unknown, dependent = _lookup(
-        orders.frame["customer_id"], kept["customer_id"], customers.rejected_keys()
-    )
+    pos, unknown, dependent = customers.find(orders.frame["customer_id"])
     orders.fail(
         unknown,
         "customer_id",
@@ -400,7 +407,7 @@ def _check_orders(orders: _Table, customers: _Table) -> None:
         "orders.refund_ts must be on or after order_ts",
         found={"refund_ts": orders.frame["refund_ts"], "order_ts": orders.frame["order_ts"]},
     )
-    signup = _parent_values(kept["signup_ts"], pos)
+    signup = _parent_values(customers.frame["signup_ts"], pos)
     orders.fail(
         order_ts < signup.to_numpy(),
         "order_ts",
@@ -413,8 +420,7 @@ def _check_orders(orders: _Table, customers: _Table) -> None:
 
 def _check_installments(inst: _Table, orders: _Table) -> None:
     frame = inst.frame
-    kept = orders.frame[~orders.failures.rejected]
-    pos, unknown, dependent = _lookup(frame["loan_id"], kept["order_id"], orders.rejected_keys())
+    pos, unknown, dependent = orders.find(frame["loan_id"])
     inst.fail(
         unknown,
         "loan_id",
@@ -429,7 +435,7 @@ def _check_installments(inst: _Table, orders: _Table) -> None:
         "a valid order",
         "order rejected (its row in orders failed validation)",
     )
-    payment = _parent_values(kept["payment"], pos)
+    payment = _parent_values(orders.frame["payment"], pos)
     inst.fail(
         (pos >= 0) & (payment != "bnpl").to_numpy(bool),
         "loan_id",
@@ -438,7 +444,7 @@ def _check_installments(inst: _Table, orders: _Table) -> None:
         "installments.loan_id must be a bnpl order",
         found={"loan_id": frame["loan_id"], "payment": payment},
     )
-    owner = _parent_values(kept["customer_id"], pos)
+    owner = _parent_values(orders.frame["customer_id"], pos)
     inst.fail(
         (pos >= 0) & inst.present("customer_id") & (frame["customer_id"] != owner).to_numpy(bool),
         "customer_id",
@@ -459,7 +465,7 @@ def _check_installments(inst: _Table, orders: _Table) -> None:
         "installments.amount_paid must be a finite amount between 0 and amount_due",
         found={"amount_paid": frame["amount_paid"], "amount_due": frame["amount_due"]},
     )
-    order_ts = _parent_values(kept["order_ts"], pos)
+    order_ts = _parent_values(orders.frame["order_ts"], pos)
     order_day = order_ts.to_numpy().astype("datetime64[D]").astype("datetime64[ns]")
     inst.fail(
         frame["due_date"].to_numpy() < order_day,
