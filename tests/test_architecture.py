@@ -9,6 +9,7 @@ SRC = Path(bnpl_risk.__file__).parent
 
 # Earlier layers never import later ones (DESIGN.md "Data flow").
 LAYERS = [
+    "_version",
     "errors",
     "config",
     "histories",

@@ -6,11 +6,10 @@ eligibility decision, a credit limit, the products offered and readable
 reasons come out.
 """
 
+from bnpl_risk._version import __version__
 from bnpl_risk.errors import ArtifactError, BnplRiskError, ConfigError, HistoryError
 from bnpl_risk.histories import Histories
 from bnpl_risk.labels import make_labels
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ArtifactError",
