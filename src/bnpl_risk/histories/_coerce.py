@@ -34,6 +34,9 @@ PROBLEM_COLUMNS = ["row", "column", "expected", "found"]
 _NS_MIN = np.datetime64(pd.Timestamp.min.ceil("s"), "ns")
 _NS_MAX = np.datetime64(pd.Timestamp.max.floor("s"), "ns")
 
+# The dtype ``astype(str)`` gives: ``str`` on pandas >= 3, object before.
+_TEXT = pd.Series(["x"]).astype(str).dtype
+
 EXPECTED = {
     "timestamp": "an ISO 8601 timestamp such as 2024-01-31 13:45:00, "
     f"between {pd.Timestamp(_NS_MIN).date()} and {pd.Timestamp(_NS_MAX).date()}",
@@ -199,6 +202,10 @@ def _blank(raw: pd.Series) -> np.ndarray:
     return blank
 
 
+def _all_text(raw: pd.Series) -> bool:
+    return raw.dtype != object or pd.api.types.infer_dtype(raw, skipna=True) == "string"
+
+
 def _raw_text(raw: pd.Series) -> np.ndarray:
     return raw.astype(object).map(str).to_numpy(object)
 
@@ -212,13 +219,17 @@ def _key_text(values: pd.Series) -> pd.Series:
 
 def _to_text(raw: pd.Series, table: str, column: Column):
     blank = _blank(raw)
+    no_bad = np.zeros(len(raw), dtype=bool)
+    if raw.dtype == _TEXT and not blank.any() and _all_text(raw):
+        # Already what we would make: share it (no copy of a large column).
+        return raw, no_bad
     if pd.api.types.is_float_dtype(raw.dtype):
         whole = np.isfinite(raw) & (raw == np.round(raw))
         if whole[~blank].all():
             # An id column read as float because it had a gap: 7.0 means "7".
             raw = raw.astype("Int64")
     text = raw.astype(str)
-    return text.where(~blank), np.zeros(len(raw), dtype=bool)
+    return text.where(~blank), no_bad
 
 
 def _to_timestamp(raw: pd.Series, table: str, column: Column):
@@ -233,7 +244,7 @@ def _to_timestamp(raw: pd.Series, table: str, column: Column):
         parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     else:
         text = raw.where(~blank)
-        if raw.dtype == object and pd.api.types.infer_dtype(raw, skipna=True) != "string":
+        if not _all_text(raw):
             # Text first, so datetime objects, ISO strings and stray numbers
             # all take the same strict path (numbers are not read as epochs).
             text = text.astype(object).map(str, na_action="ignore")
@@ -248,6 +259,8 @@ def _to_timestamp(raw: pd.Series, table: str, column: Column):
     low, high = _NS_MIN.astype(values.dtype), _NS_MAX.astype(values.dtype)
     in_range = ~np.isnat(values) & (values >= low) & (values <= high)
     bad = ~in_range & ~blank
+    if values.dtype == "datetime64[ns]" and not bad.any():
+        return parsed, bad
     ns = np.where(in_range, values, np.datetime64("NaT")).astype("datetime64[ns]")
     return pd.Series(ns, index=raw.index), bad
 

@@ -77,6 +77,10 @@ __all__ = [
 OnError = Literal["raise", "reject"]
 HISTORY_TABLES = ("customers", "orders", "installments")
 
+# Always on from pandas 3; an option before.
+_COPY_ON_WRITE = (
+    int(pd.__version__.split(".")[0]) >= 3 or pd.get_option("mode.copy_on_write") is True
+)
 _CUSTOMER_REJECTED = "customer rejected (its row in customers failed validation)"
 
 
@@ -322,7 +326,11 @@ class _Table:
 
     def kept(self) -> pd.DataFrame:
         """Rows with no failure so far, in contract dtypes, with a fresh index."""
-        rows = self.frame[~self.failures.rejected].reset_index(drop=True)
+        if self.failures.rejected.any():
+            rows = self.frame[~self.failures.rejected].reset_index(drop=True)
+        else:
+            # All kept: a shallow copy is a new frame when copy-on-write is on.
+            rows = self.frame.copy(deep=not _COPY_ON_WRITE)
         return as_int64(rows, self.name)
 
 
