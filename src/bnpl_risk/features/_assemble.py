@@ -1,0 +1,108 @@
+"""Compute every feature family for a :class:`Book` and lay the columns out."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bnpl_risk.features._inputs import Book
+from bnpl_risk.features._orders import order_features
+from bnpl_risk.features._repayment import DUE_SOON_DAYS, repayment_features
+from bnpl_risk.features._timeline import DAY, NAT, NEVER, Clock, Queries, ratio
+from bnpl_risk.histories.schema import CHANNELS
+
+#: Windows (days) that fixed features read (velocity, trend, BNPL share).
+FIXED_WINDOWS = (7, 30, 90, 180)
+
+
+def compute(book: Book, names: tuple[str, ...], windows: tuple[int, ...]) -> np.ndarray:
+    """Features ``names`` for every application of ``book``.
+
+    Returns
+    -------
+    ndarray of shape (len(names), n_applications)
+        One row per feature, columns in input order (the transpose of the
+        frame, laid out as pandas stores a float block).
+    """
+    windows = tuple(sorted(set(windows) | set(FIXED_WINDOWS)))
+    clock = _clock(book, max(windows))
+    q, order = Queries.sorted(clock, book.app_cust, book.as_of)
+    row = {name: i for i, name in enumerate(names)}
+    out = np.empty((len(names), len(q)))
+    kept: dict[str, np.ndarray] = {}
+
+    def place(features: dict) -> None:
+        # Move each family into the output as soon as it is built, to keep
+        # peak memory near one copy of the output.
+        for name, values in features.items():
+            if name in row:
+                out[row[name], order] = values
+            if name in _SHARED:
+                kept[name] = values
+
+    place(_identity(book, order))
+    place(order_features(q, book.orders, windows))
+    place(repayment_features(q, book.orders, book.installments, windows))
+    place(
+        {
+            "open_bnpl_loans": kept["bnpl_loans_all"] - kept["_loans_closed"],
+            "outstanding_balance": (kept["_loan_cents_due"] - kept["_cents_paid"]) / 100,
+            "amount_per_account_day": kept["_placed_amount_all"]
+            / np.fmax(kept["account_age_days"], 1.0),
+            "requested_to_avg_order": ratio(
+                kept["requested_amount"] * kept["spend_count_all"], kept["spend_sum_all"]
+            ),
+        }
+    )
+    return out
+
+
+# Values that features of another family combine.
+_SHARED = frozenset(
+    {
+        "bnpl_loans_all",
+        "_loans_closed",
+        "_loan_cents_due",
+        "_cents_paid",
+        "_placed_amount_all",
+        "account_age_days",
+        "requested_amount",
+        "spend_count_all",
+        "spend_sum_all",
+    }
+)
+
+
+def _identity(book: Book, order: np.ndarray) -> dict:
+    """Identity and application features, in query (sorted) order."""
+    cust = book.app_cust[order]
+    as_of = book.as_of[order]
+    signup = book.signup[cust]
+    out = {
+        "account_age_days": np.where(signup == NAT, np.nan, np.maximum(as_of - signup, 0) / DAY),
+        "age_years": _year(as_of) - book.birth_year[cust],
+        "kyc_level": book.kyc_level[cust],
+        "city_tier": book.city_tier[cust],
+        "requested_amount": book.requested[order],
+    }
+    channel = book.app_channel[order]
+    for i, name in enumerate(CHANNELS):
+        out[f"app_channel_{name}"] = (channel == i).astype(float)
+    return out
+
+
+def _year(ns: np.ndarray) -> np.ndarray:
+    return ns.view("datetime64[ns]").astype("datetime64[Y]").astype(np.int64) + 1970.0
+
+
+def _clock(book: Book, longest_window: int) -> Clock:
+    """A clock spanning every event time and every cut the features make."""
+    o, inst = book.orders, book.installments
+    events = [
+        o.t,
+        inst.due,
+        inst.due + DAY,
+        o.loan_settled[o.loan_settled != NEVER],
+        inst.paid[inst.paid != NEVER],
+    ]
+    cuts = [book.as_of - (longest_window + 1) * DAY, book.as_of + DUE_SOON_DAYS * DAY]
+    return Clock.spanning(book.n_customers, events + cuts)

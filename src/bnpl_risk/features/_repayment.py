@@ -1,0 +1,162 @@
+"""Features on the installment timelines: balances, what falls due, and repayment.
+
+What is known at ``as_of`` (strictly before it):
+
+- a loan and its installments exist once its order was placed;
+- a payment counts once made (``paid_ts < as_of``): paid in full (see
+  :func:`bnpl_risk.histories.dpd.settled_ts`) it closes the installment, a
+  part payment lowers what is owed; a payment at or after ``as_of`` is not
+  known, so the installment is unpaid then;
+- an installment *reaches k days past due* at ``due_date + k days`` unless
+  paid in full before; that is known at ``as_of`` when it is at or before
+  ``as_of`` (no payment came before it), matching
+  :func:`bnpl_risk.histories.dpd.dpd_at`.
+
+Three timelines: installments by due date, payments by payment time, and
+loans by the time their last installment was paid in full.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bnpl_risk.features._inputs import Installments, Orders
+from bnpl_risk.features._timeline import (
+    DAY,
+    NEVER,
+    SECOND,
+    Queries,
+    Timeline,
+    expand,
+    range_max,
+    ratio,
+    stab,
+)
+
+DUE_SOON_DAYS = 30
+REACH_DAYS = (1, 7, 30)
+
+
+def repayment_features(
+    q: Queries, orders: Orders, inst: Installments, windows: tuple[int, ...]
+) -> dict:
+    """Installment features per query, keyed by feature name.
+
+    Also returns ``_cents_paid`` (paid before as_of on the customer's loans)
+    for the outstanding balance.
+    """
+    current, overdue_count, overdue_cents = _overdue(q, inst)
+    out = {
+        "current_dpd": current.astype(float),
+        "overdue_count": overdue_count.astype(float),
+        "overdue_amount": overdue_cents / 100,
+    }
+    out |= _due_timeline(q, inst, windows)
+    out |= _payment_timeline(q, inst, windows, current)
+    settled = orders.loan_settled != NEVER
+    closed = Timeline(q.clock, orders.cust[settled], orders.loan_settled[settled])
+    out["_loans_closed"] = closed.cut(q.cust, q.t) - closed.start(q.cust)
+    return out
+
+
+def _due_timeline(q: Queries, inst: Installments, windows: tuple[int, ...]) -> dict:
+    """Installments by due date: what fell due, what went late, what falls due soon."""
+    line = Timeline(q.clock, inst.cust, inst.due)
+    start = line.start(q.cust)
+    now = line.cut(q.cust, q.t)
+    out = {"installments_due_count": (now - start).astype(float)}
+
+    # reached[k]: position after the installments with due + k days <= as_of.
+    reached = {k: line.cut(q.cust, q.t - k * DAY, inclusive=True) for k in REACH_DAYS}
+    late1 = None
+    for k in REACH_DAYS:
+        late = line.prefix(inst.settled >= inst.due + k * DAY)
+        out[f"dpd{k}_count_all"] = (late[reached[k]] - late[start]).astype(float)
+        late1 = late if k == 1 else late1
+    decided = reached[1] - start
+    out["on_time_ratio"] = ratio(decided - out["dpd1_count_all"], decided)
+    for w in windows:
+        earlier = line.cut(q.cust, q.t - (w + 1) * DAY, inclusive=True)
+        out[f"late_count_{w}d"] = (late1[reached[1]] - late1[earlier]).astype(float)
+
+    app, pos = expand(now, line.cut(q.cust, q.t + DUE_SOON_DAYS * DAY))
+    row = line.order[pos]
+    t = q.t[app]
+    soon = (inst.origin[row] < t) & (inst.settled[row] >= t)
+    app, row, t = app[soon], row[soon], t[soon]
+    out["due_next_30d_count"] = np.bincount(app, minlength=len(q)).astype(float)
+    out["due_next_30d_amount"] = _per_query(len(q), app, _owed(inst, row, t)) / 100
+    return out
+
+
+def _payment_timeline(
+    q: Queries, inst: Installments, windows: tuple[int, ...], current: np.ndarray
+) -> dict:
+    """Payments by time: amounts paid, delays, late payments and the worst DPD they ended."""
+    made = inst.paid != NEVER
+    line = Timeline(q.clock, inst.cust[made], inst.paid[made])
+    start = line.start(q.cust)
+    now = line.cut(q.cust, q.t)
+
+    def before(values: np.ndarray) -> np.ndarray:
+        prefix = line.prefix(values[made])
+        return prefix[now] - prefix[start]
+
+    # A payment in full is at the settle time (both are paid_ts clamped to the order).
+    full = inst.settled != NEVER
+    delay = np.where(full, inst.settled - inst.due, 0)
+    was_late = full & (delay >= DAY)
+    out = {
+        "_cents_paid": before(inst.cents_paid),
+        "cured_count": before(was_late).astype(float),
+        "avg_pay_delay_days": ratio(before(delay // SECOND), before(full)) * SECOND / DAY,
+    }
+    late_days = np.append(line.take((np.where(was_late, delay, 0) // DAY)[made]), 0).astype(float)
+    out["worst_dpd_all"] = np.fmax(current, range_max(late_days, start, now))
+    for w in windows:
+        since = line.cut(q.cust, q.t - w * DAY)
+        out[f"worst_dpd_{w}d"] = np.fmax(current, range_max(late_days, since, now))
+    # Position of the latest late payment at or before each position.
+    last_late = np.maximum.accumulate(np.where(line.take(was_late[made]), np.arange(len(line)), -1))
+    at = last_late[now - 1] if len(line) else np.full(len(q), -1)
+    at = np.where(now > start, at, -1)
+    ever = at >= start
+    since_late = (q.t - line.t[np.maximum(at, 0)]) / DAY if len(line) else np.zeros(len(q))
+    out["days_since_last_late"] = np.where(current >= 1, 0.0, np.where(ever, since_late, np.nan))
+    return out
+
+
+def _overdue(q: Queries, inst: Installments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per query: largest DPD, number and unpaid cents of installments 1+ DPD at as_of.
+
+    Installment ``i`` is 1+ DPD at ``t`` when ``due + 1 day <= t <= settled``
+    (unpaid up to and including ``t``): an interval join over the
+    installments that were ever late.
+    """
+    rows = np.flatnonzero(inst.settled >= inst.due + DAY)
+    which, app = stab(
+        q.clock,
+        q.keys,
+        q.t,
+        inst.cust[rows],
+        inst.due[rows] + DAY,
+        inst.settled[rows],
+        start_inclusive=True,
+    )
+    row = rows[which]
+    t = q.t[app]
+    current = np.zeros(len(q), np.int64)
+    np.maximum.at(current, app, (t - inst.due[row]) // DAY)
+    count = np.bincount(app, minlength=len(q))
+    return current, count, _per_query(len(q), app, _owed(inst, row, t))
+
+
+def _owed(inst: Installments, row: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Cents owed on installments ``row`` at times ``t`` (part payments before ``t`` count)."""
+    return inst.cents_due[row] - np.where(inst.paid[row] < t, inst.cents_paid[row], 0)
+
+
+def _per_query(n: int, app: np.ndarray, values: np.ndarray) -> np.ndarray:
+    total = np.zeros(n, np.int64)
+    np.add.at(total, app, values)
+    return total
