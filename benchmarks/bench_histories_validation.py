@@ -21,6 +21,7 @@ all); at a million customers, ``typed,corrupt`` keeps memory in bounds.
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 import time
@@ -39,10 +40,12 @@ from bnpl_risk.histories import (
 
 
 def make_book(n_customers: int, seed: int = 0) -> Histories:
+    # Text columns are built as pandas text (Arrow-backed on pandas >= 3) by
+    # taking from small arrays, so the builder itself stays light in memory.
     rng = np.random.default_rng(seed)
     day = np.timedelta64(1, "D").astype("timedelta64[ns]")
     start = np.datetime64("2023-01-01", "ns")
-    customer_ids = np.char.add("c", np.arange(n_customers).astype(str))
+    customer_ids = _ids("c", n_customers)
     signup = start + (rng.uniform(0, 365, n_customers) * day).astype("timedelta64[ns]")
     customers = pd.DataFrame(
         {
@@ -58,18 +61,18 @@ def make_book(n_customers: int, seed: int = 0) -> Histories:
     n_orders = len(owner)
     order_ts = signup[owner] + (rng.uniform(0, 365, n_orders) * day).astype("timedelta64[ns]")
     bnpl = rng.random(n_orders) < 1 / 3
-    status = rng.choice(["completed", "refunded", "cancelled"], n_orders, p=[0.9, 0.07, 0.03])
-    refund = np.where(status == "refunded", order_ts + 3 * day, np.datetime64("NaT", "ns"))
+    status = rng.choice(3, n_orders, p=[0.9, 0.07, 0.03])
+    refund = np.where(status == 1, order_ts + 3 * day, np.datetime64("NaT", "ns"))
     orders = pd.DataFrame(
         {
-            "order_id": np.char.add("o", np.arange(n_orders).astype(str)),
-            "customer_id": customer_ids[owner],
+            "order_id": _ids("o", n_orders),
+            "customer_id": _take(customer_ids, owner),
             "order_ts": order_ts,
             "amount": np.round(rng.lognormal(4.5, 1.0, n_orders), 2) + 0.01,
-            "category": rng.choice(SCHEMAS["orders"].column("category").categories, n_orders),
-            "channel": rng.choice(SCHEMAS["orders"].column("channel").categories, n_orders),
-            "payment": np.where(bnpl, "bnpl", "upfront"),
-            "status": status,
+            "category": _draw(rng, SCHEMAS["orders"].column("category").categories, n_orders),
+            "channel": _draw(rng, SCHEMAS["orders"].column("channel").categories, n_orders),
+            "payment": _text(np.where(bnpl, 0, 1), ("bnpl", "upfront")),
+            "status": _text(status, ("completed", "refunded", "cancelled")),
             "refund_ts": refund,
         }
     )
@@ -82,8 +85,8 @@ def make_book(n_customers: int, seed: int = 0) -> Histories:
     paid = rng.random(len(loan)) < 0.8
     installments = pd.DataFrame(
         {
-            "loan_id": orders["order_id"].to_numpy()[loan],
-            "customer_id": orders["customer_id"].to_numpy()[loan],
+            "loan_id": _take(orders["order_id"], loan),
+            "customer_id": _take(orders["customer_id"], loan),
             "installment_no": number,
             "due_date": due,
             "amount_due": amount_due,
@@ -92,6 +95,22 @@ def make_book(n_customers: int, seed: int = 0) -> Histories:
         }
     )
     return Histories(customers, orders, installments)
+
+
+def _ids(prefix: str, n: int) -> pd.Series:
+    return prefix + pd.Series(np.arange(n)).astype(str)
+
+
+def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    return values.take(rows).reset_index(drop=True)
+
+
+def _text(codes: np.ndarray, labels) -> pd.Series:
+    return pd.Series(pd.Categorical.from_codes(codes, labels)).astype(str)
+
+
+def _draw(rng, labels, n: int) -> pd.Series:
+    return _text(rng.integers(0, len(labels), n), labels)
 
 
 def timed(label: str, fn, reference: float | None = None, rows: int | None = None):
@@ -103,6 +122,7 @@ def timed(label: str, fn, reference: float | None = None, rows: int | None = Non
         parts.append(f"{rows / seconds / 1e6:6.2f} M rows/s")
     if reference:
         parts.append(f"{seconds / reference:6.1f} x reference")
+    parts.append(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:5.1f} GB")
     print("  ".join(parts), flush=True)
     return out, seconds
 
@@ -110,9 +130,10 @@ def timed(label: str, fn, reference: float | None = None, rows: int | None = Non
 def main(n_customers: int, steps: set[str]) -> None:
     book, _ = timed(f"build book ({n_customers:,} customers)", lambda: make_book(n_customers))
     rows = sum(len(f) for f in book.tables().values())
+    size = sum(f.memory_usage(deep=True).sum() for f in book.tables().values()) / 2**30
     print(
         f"rows: customers {len(book.customers):,}, orders {len(book.orders):,}, "
-        f"installments {len(book.installments):,} (total {rows:,})"
+        f"installments {len(book.installments):,} (total {rows:,}; {size:.1f} GB in memory)"
     )
     _, reference = timed(
         "reference: sort orders by customer, time",

@@ -410,6 +410,13 @@ def test_due_date_on_the_order_day_before_its_time_is_fine(book):
     assert validate_histories(same_day, on_error="reject").rejects.empty
 
 
+def test_installments_without_any_loan_id_are_all_rejected(book):
+    corrupted = edit(book, *[("installments", row, "loan_id", None) for row in range(4)])
+    result = validate_histories(corrupted, on_error="reject")
+    assert set(result.rejects["check"]) == {"not_null"}
+    assert result.summary().loc["installments"].tolist() == [4, 0, 4]
+
+
 def test_extra_columns_are_kept_untouched(book):
     kept = validate_histories(edit(book, ("orders", 1, "amount", 0.0)), on_error="reject")
     assert kept.histories.orders["campaign"].tolist() == ["618", "x", "618"]

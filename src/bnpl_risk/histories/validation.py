@@ -497,7 +497,7 @@ def _check_installments(inst: _Table, orders: _Table) -> None:
     bad_loan = np.zeros(loan.max(initial=-1) + 1, dtype=bool)
     bad_loan[loan[inst.failures.rejected & (loan >= 0)]] = True
     inst.fail(
-        (loan >= 0) & bad_loan[np.maximum(loan, 0)] & ~inst.failures.rejected,
+        _spread(bad_loan, loan) & ~inst.failures.rejected,
         "loan_id",
         "loan_rejected",
         "every installment of the loan valid",
@@ -522,12 +522,20 @@ def _check_numbering(inst: _Table, loan: np.ndarray) -> None:
     np.maximum.at(high, loan[counted], number[counted])
     broken = (low != 1) | (high != count)
     inst.fail(
-        counted & broken[np.maximum(loan, 0)],
+        counted & _spread(broken, loan),
         "installment_no",
         "sequence",
         "1..n without gaps within the loan",
         "installments.installment_no must be numbered 1..n without gaps within each loan",
     )
+
+
+def _spread(per_loan: np.ndarray, loan: np.ndarray) -> np.ndarray:
+    """Per-loan flags back onto the rows; a row without a loan id gets False."""
+    out = np.zeros(len(loan), dtype=bool)
+    has = loan >= 0
+    out[has] = per_loan[loan[has]]
+    return out
 
 
 def _lookup(ids: pd.Series, parent_ids: pd.Series, rejected_ids):
