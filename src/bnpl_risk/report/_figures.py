@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
@@ -22,7 +23,7 @@ REFERENCE = "#9ecae1"
 
 # Used through matplotlib.rc_context, never set globally: a report must not
 # change the caller's matplotlib settings.
-STYLE = {
+STYLE: dict[Any, Any] = {
     "font.size": 9,
     "axes.titlesize": 10,
     "axes.titleweight": "bold",

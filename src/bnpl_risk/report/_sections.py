@@ -7,13 +7,25 @@ an error: a report on a model without a backtest is still a report.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from bnpl_risk.evaluation import calibration_table, grade_table
 from bnpl_risk.monitoring import csi, psi_table, stability_status
 from bnpl_risk.report import plots
 from bnpl_risk.report._figures import data_uri
-from bnpl_risk.report._tables import Column, Table, count, money, number, pct, table, text
+from bnpl_risk.report._tables import (
+    Column,
+    Table,
+    count,
+    flag_negative,
+    money,
+    number,
+    pct,
+    table,
+    text,
+)
 from bnpl_risk.report.data import ReportData
 
 # Longer tables would bury the rest of the report; the CSI table folds the
@@ -58,6 +70,11 @@ class _Draw:
         return Image(data_uri(fig, self.dpi), alt)
 
 
+def _headline(data: ReportData) -> Mapping:
+    # ReportData.__post_init__ fills summary in when it is not given.
+    return cast(Mapping, data.summary)
+
+
 def _not_available(what: str, field_name: str, source: str) -> str:
     return f"{what} not available: pass ReportData.{field_name} ({source}) to show it."
 
@@ -82,7 +99,7 @@ def build_sections(data: ReportData, dpi: int) -> list[Section]:
 
 
 def _summary(data: ReportData, draw: _Draw) -> Section:
-    s = data.summary
+    s = _headline(data)
     cards = (
         Card("AUC", number(s["auc"]), "area under the ROC curve"),
         Card("Gini", number(s["gini"]), "2 x AUC - 1"),
@@ -130,7 +147,7 @@ def _calibration(data: ReportData, draw: _Draw) -> Section:
         "calibration",
         "Calibration",
         "Observed bad rate against predicted PD in ten equal-frequency PD bins (1 = lowest "
-        f"PDs). ECE {pct(data.summary['ece'], 2)}.",
+        f"PDs). ECE {pct(_headline(data)['ece'], 2)}.",
         images=(draw(plots.calibration_figure(t), "Calibration plot"),),
         tables=(table(t, columns, index=Column("bin", "Bin", text)),),
     )
@@ -307,7 +324,7 @@ def _backtest(data: ReportData, draw: _Draw) -> Section:
         Column("expected_loss", "Expected loss", money),
         Column("realised_loss", "Realised loss", money),
         Column("collection_cost", "Collection cost", money),
-        Column("profit", "Profit", money, lambda v: "flag" if v < 0 else ""),
+        Column("profit", "Profit", money, flag_negative),
         Column("profit_per_approved", "Profit / approved", money),
     ]
     total = bt.loc["Total"]
@@ -346,7 +363,7 @@ def _frontier(data: ReportData, draw: _Draw) -> Section:
         Column("approval_rate", "Approval rate", pct),
         Column("bad_rate_approved", "Bad rate approved", lambda v: pct(v, 2)),
         Column("exposure", "Exposure", money),
-        Column("profit", "Profit", money, lambda v: "flag" if v < 0 else ""),
+        Column("profit", "Profit", money, flag_negative),
     ]
     return Section(
         "frontier",

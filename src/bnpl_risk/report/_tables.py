@@ -9,11 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Cell", "Column", "Table", "count", "money", "number", "pct", "table", "text"]
+__all__ = [
+    "Cell",
+    "Column",
+    "Table",
+    "count",
+    "flag_negative",
+    "money",
+    "number",
+    "pct",
+    "table",
+    "text",
+]
 
 
 @dataclass(frozen=True)
@@ -38,8 +50,8 @@ class Column:
 
     source: str
     header: str
-    format: Callable[[object], str]
-    css: Callable[[object], str] | None = None
+    format: Callable[[Any], str]
+    css: Callable[[Any], str] | None = None
 
 
 def _missing(value) -> bool:
@@ -68,6 +80,11 @@ def number(value, digits: int = 3) -> str:
 
 def text(value) -> str:
     return "–" if _missing(value) else str(value)
+
+
+def flag_negative(value) -> str:
+    """CSS class of a loss: ``flag`` below zero."""
+    return "flag" if not _missing(value) and value < 0 else ""
 
 
 def table(

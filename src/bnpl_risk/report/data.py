@@ -204,10 +204,12 @@ class ReportData:
             )
         _frame("frontier", self.frontier, FRONTIER_COLUMNS)
         _frame("policy_table", self.policy_table, _POLICY_COLUMNS)
-        if self.summary is None:
+        summary = self.summary
+        if summary is None:
+            summary = headline(self.y, self.pd_, self.score)
             # Frozen: set once here, as the dataclass machinery itself does.
-            object.__setattr__(self, "summary", headline(self.y, self.pd_, self.score))
-        absent = [k for k in SUMMARY_KEYS if k not in self.summary]
+            object.__setattr__(self, "summary", summary)
+        absent = [k for k in SUMMARY_KEYS if k not in summary]
         if absent:
             raise ConfigError(
                 f"ReportData.summary lacks {format_keys(absent, limit=len(absent))}; expected "
