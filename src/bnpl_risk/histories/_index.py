@@ -30,6 +30,13 @@ def codes(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(values.dtype):
         return pd.factorize(values)[0].astype(np.int64)
     encoded = pc.dictionary_encode(_arrow(values))
+    if isinstance(encoded, pa.ChunkedArray):
+        # Chunks share one dictionary after unifying, so indices are codes.
+        encoded = encoded.unify_dictionaries()
+        indices = pa.chunked_array(
+            [chunk.indices for chunk in encoded.chunks], type=encoded.type.index_type
+        )
+        return _filled(indices)
     return _filled(encoded.indices)
 
 
@@ -51,14 +58,16 @@ def duplicated(parts: list[np.ndarray]) -> np.ndarray:
 
 def positions(ids: pd.Series, among: pd.Series) -> np.ndarray:
     """Position of each id in ``among`` (whose values are unique); -1 if absent or missing."""
-    found = pc.index_in(_arrow(ids), value_set=_arrow(among))
+    value_set = _arrow(among)
+    if isinstance(value_set, pa.ChunkedArray):
+        value_set = value_set.combine_chunks()
+    found = pc.index_in(_arrow(ids), value_set=value_set)
     return _filled(found)
 
 
-def _arrow(values: pd.Series) -> pa.Array:
+def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """Text values as Arrow strings, zero-copy when they are Arrow-backed already."""
     array = pa.array(values, from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
     if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
         array = array.cast(pa.large_string())
     return array

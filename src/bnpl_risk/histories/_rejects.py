@@ -47,40 +47,40 @@ class Failures:
         rows = np.flatnonzero(np.asarray(mask, dtype=bool))
         if rows.size == 0:
             return
-        self.rejected[rows] = True
-        keys = row_keys(self.frame, self.table, rows)
         if found is None and column not in self.frame.columns:
-            found_text = keys.to_numpy(object)
+            found_text = None
         elif isinstance(found, dict):
             found_text = _text_pairs({label: _take(v, rows) for label, v in found.items()})
         else:
             found_text = _text(_take(self.frame[column] if found is None else found, rows))
+        self._record(rows, column, check, expected, reason, found_text)
+
+    def add_problems(self, problems: pd.DataFrame) -> None:
+        """Record the unparseable values found by coercion (check ``type``)."""
+        for column, group in problems.groupby("column", sort=False):
+            expected = group["expected"].iloc[0]
+            reason = f"{self.table}.{column} must be {expected}"
+            found = group["found"].to_numpy(object)
+            self._record(group["row"].to_numpy(), column, "type", expected, reason, found)
+
+    def _record(self, rows, column, check, expected, reason, found_text) -> None:
+        """Append one failed check; ``found_text`` None shows the row's key."""
+        self.rejected[rows] = True
+        keys = row_keys(self.frame, self.table, rows).to_numpy(object)
         self._pieces.append(
             pd.DataFrame(
                 {
                     "table": self.table,
                     "row": rows,
-                    "key": keys.to_numpy(object),
+                    "key": keys,
                     "column": column,
                     "check": check,
                     "expected": expected,
-                    "found": np.asarray(found_text, dtype=object),
+                    "found": keys if found_text is None else np.asarray(found_text, dtype=object),
                     "reason": reason,
                 }
             )
         )
-
-    def add_problems(self, problems: pd.DataFrame) -> None:
-        """Record the unparseable values found by coercion (check ``type``)."""
-        for column, group in problems.groupby("column", sort=False):
-            mask = np.zeros(len(self.frame), dtype=bool)
-            mask[group["row"].to_numpy()] = True
-            # Coercion listed rows in order, so the raw texts line up with mask.
-            found = np.full(len(self.frame), None, dtype=object)
-            found[group["row"].to_numpy()] = group["found"].to_numpy(object)
-            expected = group["expected"].iloc[0]
-            reason = f"{self.table}.{column} must be {expected}"
-            self.add(mask, column, "type", expected, reason, found=found)
 
     def rejects(self) -> pd.DataFrame:
         """The failures as a rejects table (columns ``REJECT_COLUMNS``)."""
@@ -92,7 +92,7 @@ class Failures:
 def empty_rejects() -> pd.DataFrame:
     """A rejects table with no rows."""
     return pd.DataFrame(
-        {c: pd.Series(dtype="int64" if c == "row" else object) for c in REJECT_COLUMNS}
+        {c: pd.Series(dtype="int64" if c == "row" else str) for c in REJECT_COLUMNS}
     )
 
 
