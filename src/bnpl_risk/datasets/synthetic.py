@@ -1,0 +1,203 @@
+"""Synthetic BNPL book: customers, orders, installments, applications and their true PD.
+
+How it works
+------------
+Each customer belongs to a segment of DESIGN.md (careful payers, slow
+payers who cure, over-extended stackers, impulse live-stream buyers,
+bust-out accounts) and has a latent risk ``z``. The segment and ``z`` set
+every habit: KYC level, age, order rate (growing for stackers, a burst
+after signup for bust-outs), BNPL share and terms, night-time and
+live-stream buying, resellable categories, amounts (also by city tier and
+age), refunds, cancellations, and the chances of paying 1-29 or 30-40 days
+late. Riskier customers show it in what they do, so a history reveals
+``z`` more and more as it grows.
+
+Orders form a Poisson process in account age. Each BNPL order becomes a
+loan of 1 (due 30 days later), 3, 6 or 12 installments due every 30 days
+(no fees). When the loan is granted, its per-installment probability of
+the customer stopping payment ``q`` is fixed from ``z``, KYC, age, account
+age (new accounts are riskier), the category (resellable goods are
+riskier), the term and, for stackers, how far their spending has grown.
+Each installment in turn is then either where the customer stops paying
+the loan (the rest follows unpaid; sometimes part paid) or is paid on the
+day, 1-29 days late or 30-40 days late. Refunds come 1-25 days after the
+order and settle a loan's installments; cancelled orders have none. BNPL
+is refused (the order is paid up front) while an installment is 30+ days
+past due. Nothing after the end of the data (``start + months``) is
+recorded: later payments show as unpaid.
+
+True PD
+-------
+``true_pd`` is P(the application's label is bad) -- some installment of
+the customer 30+ DPD in ``(as_of, as_of + 180 days]`` -- given everything
+the data shows strictly before ``as_of``, the application itself and the
+customer's parameters (the oracle knows ``z``, not the future). Outcomes
+are independent given those, so it is computed in closed form: a product
+over the loans already granted (an installment now ``x`` days overdue is
+judged by Bayes' rule on the lateness law; one 30+ days overdue makes the
+PD 1), the checkout order applied for, and future BNPL orders (Poisson,
+integrated numerically over 5-day steps). It is the PD of the generating
+process, also for applications whose window the data does not cover.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bnpl_risk.datasets._applications import draw_applications
+from bnpl_risk.datasets._customers import draw_customers
+from bnpl_risk.datasets._orders import draw_orders
+from bnpl_risk.datasets._profiles import SEGMENT_NAMES
+from bnpl_risk.datasets._repayment import draw_repayment
+from bnpl_risk.datasets._tables import (
+    applications_table,
+    customers_table,
+    installments_table,
+    orders_table,
+    segment_series,
+)
+from bnpl_risk.datasets._true_pd import true_pd
+from bnpl_risk.errors import ConfigError
+from bnpl_risk.histories import Histories
+
+__all__ = ["SEGMENTS", "SyntheticBook", "make_bnpl_histories"]
+
+SEGMENTS = SEGMENT_NAMES
+"""Segment names, from the safest to the most dangerous on average."""
+
+
+@dataclass(frozen=True)
+class SyntheticBook:
+    """A generated book and what only the generator knows about it.
+
+    Attributes
+    ----------
+    histories : Histories
+        Customers, orders and installments per the data contract.
+    applications : DataFrame
+        Re-scores (``requested_amount`` missing) and checkout requests
+        per ``SCHEMAS["applications"]``, sorted by customer and ``as_of``.
+    true_pd : Series of float
+        The generator's probability that each application is labelled bad
+        by ``make_labels`` (horizon 180 days, 30 DPD), indexed by
+        ``application_id``.
+    segment : Series of str
+        Each customer's segment (one of :data:`SEGMENTS`), indexed by
+        ``customer_id``.
+    end : Timestamp
+        Where the generated data ends (``start + months``); no event is
+        recorded at or after it.
+    """
+
+    histories: Histories
+    applications: pd.DataFrame
+    true_pd: pd.Series
+    segment: pd.Series
+    end: pd.Timestamp
+
+
+def _check_count(name: str, value, minimum: int, example: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(
+            f"make_bnpl_histories: {name} must be a whole number >= {minimum}; "
+            f"found {value!r}. Pass e.g. {name}={example}."
+        )
+    return int(value)
+
+
+def _check_start(start) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(start)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"make_bnpl_histories: start must be a date; found {start!r}. "
+            'Pass e.g. start="2024-01-01".'
+        ) from exc
+    if pd.isna(ts) or ts.tz is not None:
+        raise ConfigError(
+            f"make_bnpl_histories: start must be a timezone-naive date (UTC+8 wall time); "
+            f'found {start!r}. Pass e.g. start="2024-01-01".'
+        )
+    return ts.normalize()
+
+
+def make_bnpl_histories(
+    n_customers: int, *, seed: int = 0, start="2024-01-01", months: int = 18
+) -> SyntheticBook:
+    """Generate a synthetic BNPL book with the true PD of each application.
+
+    See the module docstring for the generating process and the true PD.
+
+    Parameters
+    ----------
+    n_customers : int
+        Number of customers (>= 1).
+    seed : int, default 0
+        Seed of the random generator (>= 0): the same seed gives identical tables.
+    start : date-like, default "2024-01-01"
+        First day of the book (midnight).
+    months : int, default 18
+        Length of the book in calendar months (>= 1). Applications are
+        mature for 180-day labels only in the first ``months - 6`` or so.
+
+    Returns
+    -------
+    SyntheticBook
+
+    Raises
+    ------
+    ConfigError
+        If a parameter is not as described above.
+
+    Examples
+    --------
+    >>> book = make_bnpl_histories(200, seed=1)
+    >>> sorted(book.histories.tables())
+    ['customers', 'installments', 'orders']
+    >>> len(book.histories.customers)
+    200
+    >>> bool(book.true_pd.between(0, 1).all())
+    True
+    >>> book.histories.data_end < book.end
+    True
+    """
+    n = _check_count("n_customers", n_customers, 1, 1000)
+    seed = _check_count("seed", seed, 0, 0)
+    months = _check_count("months", months, 1, 18)
+    begin = _check_start(start)
+    # The book's monthly anniversaries: re-score dates, and the end.
+    months_s = (
+        pd.date_range(begin, periods=months + 1, freq=pd.DateOffset(months=1)) - begin
+    ) // pd.Timedelta(seconds=1)
+    end_s = int(months_s[-1])
+    rescore_s = np.asarray(months_s[1:-1], dtype=np.int64)
+    rng_customers, rng_orders, rng_repay, rng_apps = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
+    )
+
+    customers = draw_customers(rng_customers, n, end_s)
+    orders = draw_orders(rng_orders, customers, end_s)
+    repayment = draw_repayment(rng_repay, customers, orders, end_s)
+    apps = draw_applications(rng_apps, customers, orders, repayment.bnpl, rescore_s)
+
+    origin = np.datetime64(begin, "ns")
+    histories = Histories(
+        customers=customers_table(customers, origin),
+        orders=orders_table(orders, repayment.bnpl, n, origin, end_s),
+        installments=installments_table(repayment, len(orders), n, origin),
+    )
+    applications = applications_table(apps, n, origin)
+    return SyntheticBook(
+        histories=histories,
+        applications=applications,
+        true_pd=pd.Series(
+            true_pd(customers, orders, repayment, apps),
+            index=pd.Index(applications["application_id"], name="application_id"),
+            name="true_pd",
+        ),
+        segment=segment_series(customers, histories.customers["customer_id"]),
+        end=begin + pd.Timedelta(seconds=end_s),
+    )
