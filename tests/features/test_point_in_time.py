@@ -128,7 +128,10 @@ def _change_the_future(h: Histories, q: pd.Timestamp, rng) -> Histories:
     """Histories with every kind of event at or after ``q`` changed, added or deleted."""
 
     def later(start):
+        # At or after both start and as_of; often exactly at the later of them.
         start = max(pd.Timestamp(start), q)
+        if rng.random() < 0.3:
+            return start
         return start + pd.Timedelta(int(rng.integers(0, 90 * 86_400 * 10**9)), "ns")
 
     o = h.orders.copy()
@@ -172,7 +175,9 @@ def _change_the_future(h: Histories, q: pd.Timestamp, rng) -> Histories:
         new_orders.append(
             (oid, cid, t, 250.0, "electronics", "live_stream", "bnpl", "completed", None)
         )
-        new_inst.append((oid, cid, 1, t + 30 * DAY, 250.0, None, 0.0))
+        # Due soon after as_of, and one day past due by the time of a later as_of.
+        new_inst.append((oid, cid, 1, t + DAY, 125.0, None, 0.0))
+        new_inst.append((oid, cid, 2, t + 30 * DAY, 125.0, later(t), 125.0))
         new_orders.append(
             (f"new_up{k}", cid, later(q), 12.0, "food", "mall", "upfront", "refunded", later(q))
         )

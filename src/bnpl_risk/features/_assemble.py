@@ -28,6 +28,11 @@ def compute(book: Book, names: tuple[str, ...], windows: tuple[int, ...]) -> np.
     q, order = Queries.sorted(clock, book.app_cust, book.as_of)
     row = {name: i for i, name in enumerate(names)}
     out = np.empty((len(names), len(q)))
+    # Features come in query order; input row i is query back[i].
+    back = None
+    if order is not None:
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
     kept: dict[str, np.ndarray] = {}
 
     def place(features: dict) -> None:
@@ -35,7 +40,7 @@ def compute(book: Book, names: tuple[str, ...], windows: tuple[int, ...]) -> np.
         # peak memory near one copy of the output.
         for name, values in features.items():
             if name in row:
-                out[row[name], order] = values
+                out[row[name]] = values if back is None else values[back]
             if name in _SHARED:
                 kept[name] = values
 
@@ -72,19 +77,20 @@ _SHARED = frozenset(
 )
 
 
-def _identity(book: Book, order: np.ndarray) -> dict:
+def _identity(book: Book, order: np.ndarray | None) -> dict:
     """Identity and application features, in query (sorted) order."""
-    cust = book.app_cust[order]
-    as_of = book.as_of[order]
+    every = slice(None) if order is None else order
+    cust = book.app_cust[every]
+    as_of = book.as_of[every]
     signup = book.signup[cust]
     out = {
         "account_age_days": np.where(signup == NAT, np.nan, np.maximum(as_of - signup, 0) / DAY),
         "age_years": _year(as_of) - book.birth_year[cust],
         "kyc_level": book.kyc_level[cust],
         "city_tier": book.city_tier[cust],
-        "requested_amount": book.requested[order],
+        "requested_amount": book.requested[every],
     }
-    channel = book.app_channel[order]
+    channel = book.app_channel[every]
     for i, name in enumerate(CHANNELS):
         out[f"app_channel_{name}"] = (channel == i).astype(float)
     return out

@@ -13,7 +13,7 @@ anyway; validation reports them).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bnpl_risk.errors import HistoryError, format_keys
-from bnpl_risk.features._timeline import NAT, NEVER
+from bnpl_risk.features._timeline import DAY, NAT, NEVER
 from bnpl_risk.histories import Histories
 from bnpl_risk.histories.dpd import settled_ts
 from bnpl_risk.histories.schema import CHANNELS, ORDER_STATUSES, PAYMENTS, RESELLABLE_CATEGORIES
@@ -45,6 +45,7 @@ REQUIRED = {
 }
 _FIX = "validate_histories and validate_applications (bnpl_risk.histories) report such rows"
 COMPLETED, REFUNDED, CANCELLED = range(3)
+_NIGHT_ENDS = 5 * 3600 * 10**9  # orders from 00:00 to 05:00 local time are night orders
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def read_book(histories: Histories, applications: pd.DataFrame) -> Book:
         apps["application_id"],
         "Give every application its as_of",
     )
-    channel = _index_in(_text(apps["channel"]), pa.array(CHANNELS, pa.large_string()))
+    channel = _index_in(_text(apps["channel"]), _texts(CHANNELS))
     _refuse(
         channel < 0,
         "applications",
@@ -183,9 +184,9 @@ def read_book(histories: Histories, applications: pd.DataFrame) -> Book:
         "Add the customers or drop the applications",
     )
 
-    orders, order_rows = _read_orders(histories.orders, universe)
-    installments, loan_of = _read_installments(histories, orders, order_rows)
-    orders = _with_loans(orders, installments, loan_of)
+    order_columns, order_rows = _read_orders(histories.orders, universe)
+    installments, loan_of = _read_installments(histories, order_columns, order_rows)
+    orders = _with_loans(order_columns, installments, loan_of)
     return Book(
         app_ids=app_ids,
         app_cust=app_cust,
@@ -216,8 +217,12 @@ def _customer_attributes(customers: pd.DataFrame, rows: np.ndarray, n: int) -> d
     return out
 
 
-def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[Orders, np.ndarray]:
-    """Orders of kept customers, and the row of each in the input (for loan lookups)."""
+def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.ndarray]:
+    """Order columns of kept customers (loan columns to come), and their input rows.
+
+    Large tables are read with few temporary copies: fresh memory is slow to
+    touch, so derived columns are computed in place where possible.
+    """
     cust = _index_in(_text(orders["customer_id"]), universe)
     rows = np.flatnonzero(cust >= 0)
 
@@ -229,7 +234,7 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[Orders, np.n
     _refuse(t == NAT, "orders", "order_ts", "present", order_ids, "Give every order a time")
     amount = pick(_float(orders, "orders", "amount"))
     _refuse(~np.isfinite(amount), "orders", "amount", "a number", order_ids, "Correct the amount")
-    status = pick(_index_in(_text(orders["status"]), pa.array(ORDER_STATUSES, pa.large_string())))
+    status = pick(_index_in(_text(orders["status"]), _texts(ORDER_STATUSES)))
     _refuse(
         status < 0,
         "orders",
@@ -238,7 +243,7 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[Orders, np.n
         order_ids,
         "Correct the status",
     )
-    payment = pick(_index_in(_text(orders["payment"]), pa.array(PAYMENTS, pa.large_string())))
+    payment = pick(_index_in(_text(orders["payment"]), _texts(PAYMENTS)))
     _refuse(
         payment < 0,
         "orders",
@@ -247,31 +252,26 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[Orders, np.n
         order_ids,
         "Correct the payment",
     )
-    refund = pick(_ns(orders, "orders", "refund_ts"))
-    reversed_at = np.where(status == COMPLETED, NEVER, np.where(refund == NAT, t, refund))
+    # NaT is the smallest int64, so the max with the order time also fills a missing refund_ts.
+    reversed_at = np.maximum(pick(_ns(orders, "orders", "refund_ts")), t)
+    reversed_at[status == COMPLETED] = NEVER
     channel = _text(orders["channel"])
-    category = _text(orders["category"])
-    hour = (t // (3600 * 10**9)) % 24
-    no_loan = np.zeros(len(t), np.int64)
-    return Orders(
-        cust=pick(cust).astype(np.int64),
+    return dict(
+        cust=pick(cust),
         t=t,
-        cents=np.rint(amount * 100).astype(np.int64),
+        cents=_cents(amount),
         status=status,
-        reversed_at=np.maximum(reversed_at, t),
+        reversed_at=reversed_at,
         bnpl=payment == PAYMENTS.index("bnpl"),
-        night=hour < 5,
+        night=t % DAY < _NIGHT_ENDS,
         live=pick(_equals(channel, "live_stream")),
         short_video=pick(_equals(channel, "short_video")),
-        resellable=pick(_is_in(category, RESELLABLE_CATEGORIES)),
-        loan_installments=no_loan,
-        loan_cents_due=no_loan,
-        loan_settled=np.full(len(t), NEVER, np.int64),
+        resellable=pick(_is_in(_text(orders["category"]), RESELLABLE_CATEGORIES)),
     ), rows
 
 
 def _read_installments(
-    histories: Histories, orders: Orders, order_rows: np.ndarray
+    histories: Histories, orders: dict, order_rows: np.ndarray
 ) -> tuple[Installments, np.ndarray]:
     """Installments of kept customers' loans, and the kept order (loan) of each.
 
@@ -302,7 +302,7 @@ def _read_installments(
         return values if len(rows) == len(values) else values[rows]
 
     loan_of = pick(loan_of)
-    origin = orders.t[loan_of]
+    origin = orders["t"][loan_of]
     due = pick(_ns(inst, "installments", "due_date"))
     _refuse(
         due == NAT,
@@ -312,47 +312,41 @@ def _read_installments(
         (inst["loan_id"], rows),
         "Give every installment its due date",
     )
-    cents_due = np.rint(pick(_float(inst, "installments", "amount_due")) * 100).astype(np.int64)
-    paid_amount = np.nan_to_num(pick(_float(inst, "installments", "amount_paid")))
+    cents_due = _cents(pick(_float(inst, "installments", "amount_due")))
     paid = pick(_ns(inst, "installments", "paid_ts"))
+    unpaid = paid == NAT
+    paid = np.maximum(paid, origin)
+    paid[unpaid] = NEVER
     settled = pick(settled_ts(inst).view(np.int64))
-    settled = np.where(settled == NAT, NEVER, np.maximum(settled, origin))
-    cents_paid = np.where(
-        settled != NEVER,
-        cents_due,
-        np.clip(np.rint(paid_amount * 100).astype(np.int64), 0, cents_due),
-    )
+    unsettled = settled == NAT
+    np.maximum(settled, origin, out=settled)
+    settled[unsettled] = NEVER
+    cents_paid = _cents(pick(_float(inst, "installments", "amount_paid")))
+    np.clip(cents_paid, 0, cents_due, out=cents_paid)
+    np.copyto(cents_paid, cents_due, where=~unsettled)
+    cents_paid[unpaid] = 0
     return Installments(
-        cust=orders.cust[loan_of],
+        cust=orders["cust"][loan_of],
         origin=origin,
         due=np.maximum(due, origin),
         cents_due=cents_due,
-        cents_paid=np.where(paid == NAT, 0, cents_paid),
-        paid=np.where(paid == NAT, NEVER, np.maximum(paid, origin)),
+        cents_paid=cents_paid,
+        paid=paid,
         settled=settled,
     ), loan_of
 
 
-def _with_loans(orders: Orders, inst: Installments, loan_of: np.ndarray) -> Orders:
-    """``orders`` with the loan columns filled from their installments."""
-    n = len(orders.t)
-    unpaid = np.bincount(loan_of, weights=inst.settled == NEVER, minlength=n)
+def _with_loans(orders: dict, inst: Installments, loan_of: np.ndarray) -> Orders:
+    """Orders with the loan columns filled from their installments."""
+    n = len(orders["t"])
+    count = np.bincount(loan_of, minlength=n)
+    unpaid = np.bincount(loan_of[inst.settled == NEVER], minlength=n)
     last = np.full(n, NAT, np.int64)
     np.maximum.at(last, loan_of, inst.settled)
-    count = np.bincount(loan_of, minlength=n)
-    return replace(
-        orders,
-        loan_installments=count,
-        loan_cents_due=_sum_by(loan_of, inst.cents_due, n),
-        loan_settled=np.where((count > 0) & (unpaid == 0), last, NEVER),
-    )
-
-
-def _sum_by(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Exact integer sums of ``values`` per ``group`` (0 .. n-1)."""
-    out = np.zeros(n, np.int64)
-    np.add.at(out, group, values)
-    return out
+    last[(count == 0) | (unpaid > 0)] = NEVER
+    due = np.zeros(n, np.int64)
+    np.add.at(due, loan_of, inst.cents_due)
+    return Orders(**orders, loan_installments=count, loan_cents_due=due, loan_settled=last)
 
 
 def _refuse(bad: np.ndarray, table: str, column: str, expected: str, keys, fix: str) -> None:
@@ -371,6 +365,18 @@ def _refuse(bad: np.ndarray, table: str, column: str, expected: str, keys, fix: 
         f"{table}.{column} must be {expected}; {count} row{'s' * (count > 1)} "
         f"{'are' if count > 1 else 'is'} not ({series.name} {named}). {fix}; {_FIX}."
     )
+
+
+def _cents(amount: np.ndarray) -> np.ndarray:
+    """Money as whole cents (int64); a missing amount is 0."""
+    scaled = amount * 100
+    np.rint(scaled, out=scaled)
+    np.nan_to_num(scaled, copy=False)
+    return scaled.astype(np.int64)
+
+
+def _texts(values: tuple[str, ...]) -> pa.Array:
+    return pa.array(values, pa.large_string())
 
 
 def _text(values: pd.Series) -> pa.Array:
@@ -407,7 +413,7 @@ def _equals(values: pa.Array, text: str) -> np.ndarray:
 
 
 def _is_in(values: pa.Array, texts: tuple[str, ...]) -> np.ndarray:
-    found = pc.is_in(values, value_set=pa.array(texts, pa.large_string()))
+    found = pc.is_in(values, value_set=_texts(texts))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 

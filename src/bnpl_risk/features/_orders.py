@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from bnpl_risk.features._inputs import CANCELLED, COMPLETED, REFUNDED, Orders
-from bnpl_risk.features._timeline import DAY, Queries, Timeline, range_max, ratio, stab
+from bnpl_risk.features._timeline import DAY, Queries, Timeline, padded, range_max, ratio, stab
 from bnpl_risk.features.registry import MIX_WINDOWS
 
 ALL = "all"
@@ -28,9 +28,9 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
     originated before as_of).
     """
     line = Timeline(q.clock, orders.cust, orders.t)
-    now = line.cut(q.cust, q.t)
-    since = {w: line.cut(q.cust, q.t - w * DAY) for w in windows}
-    since[ALL] = line.start(q.cust)
+    now = line.cut(q, q.t)
+    since = {w: line.cut(q, q.t - w * DAY) for w in windows}
+    since[ALL] = line.start(q)
     scopes = (*windows, ALL)
 
     def totals(values: np.ndarray, scopes=scopes) -> dict:
@@ -53,13 +53,17 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
     bnpl = totals(orders.bnpl, (90, ALL))
 
     out: dict[str, np.ndarray] = {}
-    ordered_completed = np.append(line.take(np.where(completed, cents, 0)).astype(float), 0.0)
+    ordered_completed = padded(line.take(np.where(completed, cents, 0)))
     for w in scopes:
         tag = w if w == ALL else f"{w}d"
         n = n_done[w]
         out[f"spend_count_{tag}"] = n.astype(float)
         out[f"spend_sum_{tag}"] = sum_done[w] / 100
-        biggest = np.fmax(range_max(ordered_completed, since[w], now), late["max"][w])
+        if w == ALL:
+            biggest = line.max_before(np.where(completed, cents, 0), since[w], now)
+        else:
+            biggest = range_max(ordered_completed, since[w], now)
+        biggest = np.fmax(biggest, late["max"][w])
         out[f"spend_max_{tag}"] = np.where(n > 0, biggest / 100, np.nan)
         out[f"spend_mean_{tag}"] = ratio(sum_done[w] / 100, n)
         out[f"spend_std_{tag}"] = _std_cents(n, sum_done[w], sq_done[w]) / 100
@@ -87,22 +91,21 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
     out["velocity_amount_7d_vs_90d"] = ratio(amount[7] / 7, amount[90] / 90)
     out["amount_placed_7d"] = amount[7] / 100
     out["_placed_amount_all"] = amount[ALL] / 100
-    out |= _loan_usage(q, line, orders, now, since[ALL])
+    out |= _loan_usage(line, orders, q, now, since)
     return out
 
 
-def _loan_usage(q: Queries, line: Timeline, orders: Orders, now, start) -> dict:
+def _loan_usage(line: Timeline, orders: Orders, q: Queries, now, since: dict) -> dict:
     """Loans originated before as_of: counts, plan length, tenure, amount due."""
+    start = since[ALL]
     is_loan = orders.loan_installments > 0
     loans = line.prefix(is_loan)
     out: dict[str, np.ndarray] = {}
     n = loans[now] - loans[start]
     out["bnpl_loans_all"] = n.astype(float)
     for w in (7, 30):
-        out[f"new_bnpl_loans_{w}d"] = (loans[now] - loans[line.cut(q.cust, q.t - w * DAY)]).astype(
-            float
-        )
-    out["max_plan_installments"] = line.range_max(orders.loan_installments, start, now)
+        out[f"new_bnpl_loans_{w}d"] = (loans[now] - loans[since[w]]).astype(float)
+    out["max_plan_installments"] = line.max_before(orders.loan_installments, start, now)
     out["max_plan_installments"][n == 0] = np.nan
     # The customer's first loan sits where the loan count first passes its start value.
     first = np.searchsorted(loans, loans[start] + 1, "left") - 1
@@ -115,6 +118,8 @@ def _loan_usage(q: Queries, line: Timeline, orders: Orders, now, start) -> dict:
 
 def _still_completed(q: Queries, orders: Orders, scopes: tuple) -> dict:
     """Refunded or cancelled orders that were still completed at each query, per scope.
+
+    ``scopes`` are windows in days, ascending, then :data:`ALL`.
 
     An order placed before ``as_of`` and reversed at or after it: its time
     interval ``(order_ts, reversed_at]`` holds ``as_of``.
@@ -131,29 +136,32 @@ def _still_completed(q: Queries, orders: Orders, scopes: tuple) -> dict:
     )
     order = rows[which]
     cents = orders.cents[order]
-    status = orders.status[order]
-    out: dict[str, dict] = {
-        k: {}
-        for k in ("n", "cents", "cents2", "n_refunded", "cents_refunded", "n_cancelled", "max")
+    refunded = orders.status[order] == REFUNDED
+    # Each pair counts in every scope from the narrowest holding its order on:
+    # one sum per (query, narrowest scope), then running sums across scopes.
+    limits = [w * DAY for w in scopes[:-1]] + [np.iinfo(np.int64).max]
+    narrowest = np.searchsorted(limits, q.t[app] - orders.t[order], "left")
+    cell = app * len(scopes) + narrowest
+    shape = (len(q), len(scopes))
+
+    def per_scope(values) -> dict:
+        # Sums of few integers: exact in float64.
+        sums = np.bincount(cell, weights=values, minlength=shape[0] * shape[1]).reshape(shape)
+        totals = np.cumsum(sums, axis=1).astype(np.int64)
+        return {w: totals[:, i] for i, w in enumerate(scopes)}
+
+    biggest = np.full(shape[0] * shape[1], np.nan)
+    np.fmax.at(biggest, cell, cents.astype(float))
+    biggest = np.fmax.accumulate(biggest.reshape(shape), axis=1)
+    return {
+        "n": per_scope(None),
+        "cents": per_scope(cents),
+        "cents2": per_scope(cents * cents),
+        "n_refunded": per_scope(refunded),
+        "cents_refunded": per_scope(np.where(refunded, cents, 0)),
+        "n_cancelled": per_scope(orders.status[order] == CANCELLED),
+        "max": {w: biggest[:, i] for i, w in enumerate(scopes)},
     }
-    for w in scopes:
-        keep = np.ones(len(app), bool) if w == ALL else orders.t[order] >= q.t[app] - w * DAY
-        a = app[keep]
-        for name, values in (
-            ("n", np.ones(len(a), np.int64)),
-            ("cents", cents[keep]),
-            ("cents2", cents[keep] * cents[keep]),
-            ("n_refunded", (status[keep] == REFUNDED).astype(np.int64)),
-            ("cents_refunded", np.where(status[keep] == REFUNDED, cents[keep], 0)),
-            ("n_cancelled", (status[keep] == CANCELLED).astype(np.int64)),
-        ):
-            total = np.zeros(len(q), np.int64)
-            np.add.at(total, a, values)
-            out[name][w] = total
-        biggest = np.full(len(q), np.nan)
-        np.fmax.at(biggest, a, cents[keep].astype(float))
-        out["max"][w] = biggest
-    return out
 
 
 def _plus(a: dict, b: dict) -> dict:
@@ -167,12 +175,12 @@ def _minus(a: dict, b: dict) -> dict:
 def _std_cents(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
     """Population standard deviation from count, sum and sum of squares; NaN when n is 0.
 
-    ``n * s2 - s1**2`` is computed in exact integers when it fits, so equal
-    amounts give exactly 0; in floats otherwise.
+    ``n * s2 - s1**2`` is computed in exact integers when no value can
+    overflow, so equal amounts give exactly 0; in floats otherwise.
     """
-    fits = (n * s2.astype(float) < 2.0**62) & (np.abs(s1) < 2**31)
-    with np.errstate(over="ignore"):
-        exact = (n * s2 - s1 * s1).astype(float)
-    approx = n * s2.astype(float) - s1.astype(float) ** 2
-    spread = np.maximum(np.where(fits, exact, approx), 0.0)
+    if len(n) and (n.max() * float(s2.max()) >= 2.0**62 or np.abs(s1).max() >= 2**31):
+        spread = n * s2.astype(float) - s1.astype(float) ** 2
+    else:
+        spread = (n * s2 - s1 * s1).astype(float)
+    np.maximum(spread, 0.0, out=spread)
     return ratio(np.sqrt(spread), n)

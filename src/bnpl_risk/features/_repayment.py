@@ -28,6 +28,7 @@ from bnpl_risk.features._timeline import (
     Queries,
     Timeline,
     expand,
+    padded,
     range_max,
     ratio,
     stab,
@@ -55,32 +56,31 @@ def repayment_features(
     out |= _payment_timeline(q, inst, windows, current)
     settled = orders.loan_settled != NEVER
     closed = Timeline(q.clock, orders.cust[settled], orders.loan_settled[settled])
-    out["_loans_closed"] = closed.cut(q.cust, q.t) - closed.start(q.cust)
+    out["_loans_closed"] = closed.cut(q, q.t) - closed.start(q)
     return out
 
 
 def _due_timeline(q: Queries, inst: Installments, windows: tuple[int, ...]) -> dict:
     """Installments by due date: what fell due, what went late, what falls due soon."""
     line = Timeline(q.clock, inst.cust, inst.due)
-    start = line.start(q.cust)
-    now = line.cut(q.cust, q.t)
+    start = line.start(q)
+    now = line.cut(q, q.t)
     out = {"installments_due_count": (now - start).astype(float)}
 
     # reached[k]: position after the installments with due + k days <= as_of.
-    reached = {k: line.cut(q.cust, q.t - k * DAY, inclusive=True) for k in REACH_DAYS}
-    late1 = None
+    reached = {k: line.cut(q, q.t - k * DAY, inclusive=True) for k in REACH_DAYS}
+    earlier = {w: line.cut(q, q.t - (w + 1) * DAY, inclusive=True) for w in windows}
     for k in REACH_DAYS:
         late = line.prefix(inst.settled >= inst.due + k * DAY)
         out[f"dpd{k}_count_all"] = (late[reached[k]] - late[start]).astype(float)
-        late1 = late if k == 1 else late1
+        if k == 1:
+            for w in windows:
+                out[f"late_count_{w}d"] = (late[reached[1]] - late[earlier[w]]).astype(float)
     decided = reached[1] - start
     out["on_time_ratio"] = ratio(decided - out["dpd1_count_all"], decided)
-    for w in windows:
-        earlier = line.cut(q.cust, q.t - (w + 1) * DAY, inclusive=True)
-        out[f"late_count_{w}d"] = (late1[reached[1]] - late1[earlier]).astype(float)
 
-    app, pos = expand(now, line.cut(q.cust, q.t + DUE_SOON_DAYS * DAY))
-    row = line.order[pos]
+    app, pos = expand(now, line.cut(q, q.t + DUE_SOON_DAYS * DAY))
+    row = line.rows(pos)
     t = q.t[app]
     soon = (inst.origin[row] < t) & (inst.settled[row] >= t)
     app, row, t = app[soon], row[soon], t[soon]
@@ -95,8 +95,8 @@ def _payment_timeline(
     """Payments by time: amounts paid, delays, late payments and the worst DPD they ended."""
     made = inst.paid != NEVER
     line = Timeline(q.clock, inst.cust[made], inst.paid[made])
-    start = line.start(q.cust)
-    now = line.cut(q.cust, q.t)
+    start = line.start(q)
+    now = line.cut(q, q.t)
 
     def before(values: np.ndarray) -> np.ndarray:
         prefix = line.prefix(values[made])
@@ -111,10 +111,11 @@ def _payment_timeline(
         "cured_count": before(was_late).astype(float),
         "avg_pay_delay_days": ratio(before(delay // SECOND), before(full)) * SECOND / DAY,
     }
-    late_days = np.append(line.take((np.where(was_late, delay, 0) // DAY)[made]), 0).astype(float)
-    out["worst_dpd_all"] = np.fmax(current, range_max(late_days, start, now))
+    days_late = (np.where(was_late, delay, 0) // DAY)[made]
+    out["worst_dpd_all"] = np.fmax(current, line.max_before(days_late, start, now))
+    late_days = padded(line.take(days_late))
     for w in windows:
-        since = line.cut(q.cust, q.t - w * DAY)
+        since = line.cut(q, q.t - w * DAY)
         out[f"worst_dpd_{w}d"] = np.fmax(current, range_max(late_days, since, now))
     # Position of the latest late payment at or before each position.
     last_late = np.maximum.accumulate(np.where(line.take(was_late[made]), np.arange(len(line)), -1))

@@ -76,7 +76,11 @@ class Clock:
 
     def key(self, cust: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Sortable key of each (customer code, time); times must lie in [origin, end]."""
-        return (cust.astype(np.int64) << self.shift) + (t - self.origin) // self.unit
+        key = t - self.origin
+        if self.unit > 1:
+            key //= self.unit
+        key += np.left_shift(cust, self.shift, dtype=np.int64)
+        return key
 
 
 @dataclass(frozen=True)
@@ -92,19 +96,29 @@ class Queries:
         ``as_of`` in ns, ascending within a customer.
     keys : ndarray of int64
         ``clock.key(cust, t)``, ascending.
+    customers : ndarray of int64
+        The distinct customer codes, ascending.
+    customer : ndarray of int64
+        Position of each application's customer in ``customers``.
     """
 
     clock: Clock
     cust: np.ndarray
     t: np.ndarray
     keys: np.ndarray
+    customers: np.ndarray
+    customer: np.ndarray
 
     @classmethod
     def sorted(cls, clock: Clock, cust: np.ndarray, t: np.ndarray) -> tuple[Queries, np.ndarray]:
-        """Queries in key order, and the input position of each."""
+        """Queries in key order, and the input position of each (None if already in order)."""
         keys = clock.key(cust, t)
-        order = np.argsort(keys, kind="stable")
-        return cls(clock, cust[order], t[order], keys[order]), order
+        order = None if _ascending(keys) else np.argsort(keys, kind="stable")
+        if order is not None:
+            cust, t, keys = cust[order], t[order], keys[order]
+        first = np.flatnonzero(np.diff(cust, prepend=-1))
+        customer = np.repeat(np.arange(len(first)), np.diff(np.append(first, len(cust))))
+        return cls(clock, cust, t, keys, cust[first], customer), order
 
     def __len__(self) -> int:
         return len(self.t)
@@ -124,43 +138,53 @@ class Timeline:
 
     def __init__(self, clock: Clock, cust: np.ndarray, t: np.ndarray) -> None:
         keys = clock.key(cust, t)
-        order = np.argsort(keys)
-        keys = keys[order]
+        # Tables often come sorted by customer and time already; then no sort.
+        order = None if _ascending(keys) else np.argsort(keys, kind="stable")
+        if order is not None:
+            keys = keys[order]
         self.subtick = clock.unit > 1 and bool(((t - clock.origin) % clock.unit).any())
         if self.subtick:
+            order = np.arange(len(keys)) if order is None else order
             _sort_within_ticks(order, keys, t)
         self.clock = clock
         self.order = order
         self.keys = keys
-        self.t = t[order]
+        self.t = self.take(t)
+        self._prefix = np.zeros(len(keys) + 1, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def take(self, values: np.ndarray) -> np.ndarray:
         """``values`` (one per event, input order) in timeline order."""
-        return values[self.order]
+        return values if self.order is None else values[self.order]
+
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        """Input rows of the events at timeline ``positions``."""
+        return positions if self.order is None else self.order[positions]
 
     def prefix(self, values: np.ndarray) -> np.ndarray:
         """Prefix sums of integer ``values`` in timeline order, with a leading 0.
 
         ``prefix(v)[hi] - prefix(v)[lo]`` is the sum over positions ``lo:hi``.
+        The array is reused by the next call (fresh memory is slow to touch),
+        so read what you need from it first.
         """
-        out = np.zeros(len(self) + 1, dtype=np.int64)
-        np.cumsum(self.take(values.astype(np.int64, copy=False)), out=out[1:])
-        return out
+        np.cumsum(self.take(values), out=self._prefix[1:])
+        return self._prefix
 
-    def start(self, cust: np.ndarray) -> np.ndarray:
-        """Position of each customer's first event (where it would be, if none)."""
-        return np.searchsorted(self.keys, cust.astype(np.int64) << self.clock.shift, "left")
+    def start(self, q: Queries) -> np.ndarray:
+        """Position of each query's customer's first event (where it would be, if none)."""
+        first = np.searchsorted(self.keys, q.customers << self.clock.shift, "left")
+        return first[q.customer]
 
-    def cut(self, cust: np.ndarray, x: np.ndarray, inclusive: bool = False) -> np.ndarray:
-        """Position after the customer's events at times ``< x`` (``<= x`` if inclusive).
+    def cut(self, q: Queries, x: np.ndarray, inclusive: bool = False) -> np.ndarray:
+        """Position after the query's customer's events at times ``< x`` (``<= x`` if inclusive).
 
-        Positions index the timeline, so ``cut(c, x) - start(c)`` counts the
-        events and ``cut(c, x1) - cut(c, x0)`` those in ``[x0, x1)``.
+        Positions index the timeline, so ``cut(q, x) - start(q)`` counts the
+        events and ``cut(q, x1) - cut(q, x0)`` those in ``[x0, x1)``.
         """
-        key = self.clock.key(cust, x)
+        key = self.clock.key(q.cust, x)
         pos = np.searchsorted(self.keys, key, "right" if inclusive else "left")
         # Same-tick events need their exact times unless the tick decides:
         # a cut on a tick boundary precedes every event of that tick.
@@ -179,8 +203,31 @@ class Timeline:
 
     def range_max(self, values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Max of ``values`` (input order) over timeline positions ``lo:hi``; NaN when empty."""
-        ordered = np.append(self.take(values).astype(float), 0.0)
-        return range_max(ordered, lo, hi)
+        return range_max(padded(self.take(values)), lo, hi)
+
+    def max_before(self, values: np.ndarray, start: np.ndarray, now: np.ndarray) -> np.ndarray:
+        """Max of integer ``values`` (input order) over ``start:now``, a customer's first events.
+
+        One running maximum per customer (the customer code in the high bits
+        keeps customers apart) instead of a reduction per query; NaN when empty.
+        """
+        ordered = self.take(values).astype(np.int64)
+        bits = self.clock.shift
+        if len(ordered) == 0 or ordered.min() < 0 or ordered.max() >= 1 << bits:
+            return range_max(padded(ordered), start, now)
+        running = (self.keys >> bits) << bits
+        running |= ordered
+        np.maximum.accumulate(running, out=running)
+        out = (running[np.maximum(now - 1, 0)] & ((1 << bits) - 1)).astype(float)
+        out[now <= start] = np.nan
+        return out
+
+
+def padded(values: np.ndarray) -> np.ndarray:
+    """``values`` as floats with the padding element :func:`range_max` needs."""
+    out = np.zeros(len(values) + 1)
+    out[:-1] = values
+    return out
 
 
 def range_max(ordered: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -205,10 +252,9 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     >>> ratio(np.array([1, 1]), np.array([4, 0])).tolist()
     [0.25, nan]
     """
-    num = np.asarray(num, float)
-    den = np.asarray(den, float)
-    out = np.full(len(den), np.nan)
-    np.divide(num, den, out=out, where=den != 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.true_divide(num, den)
+    out[np.asarray(den) == 0] = np.nan
     return out
 
 
@@ -256,6 +302,10 @@ def stab(
     after = start[interval] <= t if start_inclusive else start[interval] < t
     keep = after & (t <= end[interval])
     return interval[keep], query[keep]
+
+
+def _ascending(keys: np.ndarray) -> bool:
+    return len(keys) < 2 or bool((keys[1:] >= keys[:-1]).all())
 
 
 def _sort_within_ticks(order: np.ndarray, keys: np.ndarray, t: np.ndarray) -> None:
