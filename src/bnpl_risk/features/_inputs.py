@@ -46,6 +46,7 @@ REQUIRED = {
 _FIX = "validate_histories and validate_applications (bnpl_risk.histories) report such rows"
 COMPLETED, REFUNDED, CANCELLED = range(3)
 _NIGHT_ENDS = 5 * 3600 * 10**9  # orders from 00:00 to 05:00 local time are night orders
+_RUNS_WORTH_IT = 4096  # below this many ids, finding runs costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -184,8 +185,8 @@ def read_book(histories: Histories, applications: pd.DataFrame) -> Book:
         "Add the customers or drop the applications",
     )
 
-    order_columns, order_rows = _read_orders(histories.orders, universe)
-    installments, loan_of = _read_installments(histories, order_columns, order_rows)
+    order_columns, order_rows, is_bnpl = _read_orders(histories.orders, universe)
+    installments, loan_of = _read_installments(histories, order_columns, order_rows, is_bnpl)
     orders = _with_loans(order_columns, installments, loan_of)
     return Book(
         app_ids=app_ids,
@@ -217,8 +218,9 @@ def _customer_attributes(customers: pd.DataFrame, rows: np.ndarray, n: int) -> d
     return out
 
 
-def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.ndarray]:
-    """Order columns of kept customers (loan columns to come), and their input rows.
+def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Order columns of kept customers (loan columns to come), their input rows, and
+    which of all orders are BNPL.
 
     Large tables are read with few temporary copies: fresh memory is slow to
     touch, so derived columns are computed in place where possible.
@@ -243,7 +245,8 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.nda
         order_ids,
         "Correct the status",
     )
-    payment = pick(_index_in(_text(orders["payment"]), _texts(PAYMENTS)))
+    all_payments = _index_in(_text(orders["payment"]), _texts(PAYMENTS))
+    payment = pick(all_payments)
     _refuse(
         payment < 0,
         "orders",
@@ -256,22 +259,26 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.nda
     reversed_at = np.maximum(pick(_ns(orders, "orders", "refund_ts")), t)
     reversed_at[status == COMPLETED] = NEVER
     channel = _text(orders["channel"])
-    return dict(
-        cust=pick(cust),
-        t=t,
-        cents=_cents(amount),
-        status=status,
-        reversed_at=reversed_at,
-        bnpl=payment == PAYMENTS.index("bnpl"),
-        night=t % DAY < _NIGHT_ENDS,
-        live=pick(_equals(channel, "live_stream")),
-        short_video=pick(_equals(channel, "short_video")),
-        resellable=pick(_is_in(_text(orders["category"]), RESELLABLE_CATEGORIES)),
-    ), rows
+    return (
+        dict(
+            cust=pick(cust),
+            t=t,
+            cents=_cents(amount),
+            status=status,
+            reversed_at=reversed_at,
+            bnpl=payment == PAYMENTS.index("bnpl"),
+            night=t % DAY < _NIGHT_ENDS,
+            live=pick(_equals(channel, "live_stream")),
+            short_video=pick(_equals(channel, "short_video")),
+            resellable=pick(_is_in(_text(orders["category"]), RESELLABLE_CATEGORIES)),
+        ),
+        rows,
+        all_payments == PAYMENTS.index("bnpl"),
+    )
 
 
 def _read_installments(
-    histories: Histories, orders: dict, order_rows: np.ndarray
+    histories: Histories, orders: dict, order_rows: np.ndarray, is_bnpl: np.ndarray
 ) -> tuple[Installments, np.ndarray]:
     """Installments of kept customers' loans, and the kept order (loan) of each.
 
@@ -280,7 +287,6 @@ def _read_installments(
     """
     inst = histories.installments
     all_orders = histories.orders
-    is_bnpl = _equals(_text(all_orders["payment"]), "bnpl")
     bnpl_rows = np.flatnonzero(is_bnpl)
     bnpl_ids = pc.filter(_text(all_orders["order_id"]), pa.array(is_bnpl))
     pos = _index_in(_text(inst["loan_id"]), bnpl_ids)
@@ -394,7 +400,7 @@ def _index_in(values: pa.Array, universe: pa.Array) -> np.ndarray:
     installments); only the first value of each run is looked up.
     """
     n = len(values)
-    if n < 2:
+    if n < _RUNS_WORTH_IT:
         heads = np.arange(n)
     else:
         changed = pc.not_equal(values.slice(1), values.slice(0, n - 1))
