@@ -28,6 +28,7 @@ _FINITE = (
     else "force_all_finite"
 )
 _SHOWN = 5
+_ROWS_AS_OBJECTS = 256
 
 
 class FeatureError(BnplRiskError, ValueError):
@@ -51,21 +52,19 @@ class FrameSpec:
     names: tuple[str, ...]
     from_frame: bool
     categories: dict[str, tuple[str, ...]]
-    _vocab: dict[str, pd.Index] = field(init=False, repr=False, compare=False)
-    _columns: pd.Index = field(init=False, repr=False, compare=False)
-    _numeric: np.ndarray = field(init=False, repr=False, compare=False)
+    _vocab: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
+    _names: list[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         # Built once here so that encoding a single row does not rebuild them.
-        object.__setattr__(self, "_vocab", {c: pd.Index(v) for c, v in self.categories.items()})
-        object.__setattr__(self, "_columns", pd.Index(self.names, dtype=object))
-        numeric = np.array([n not in self.categories for n in self.names], dtype=bool)
-        object.__setattr__(self, "_numeric", numeric)
+        vocab = {c: np.array(v, dtype=str) for c, v in self.categories.items()}
+        object.__setattr__(self, "_vocab", vocab)
+        object.__setattr__(self, "_names", list(self.names))
 
     @property
     def categorical_positions(self) -> list[int]:
         """Positions of the categorical columns."""
-        return np.flatnonzero(~self._numeric).tolist()
+        return [j for j, name in enumerate(self.names) if name in self.categories]
 
     @classmethod
     def learn(cls, X, owner: str) -> FrameSpec:
@@ -139,11 +138,12 @@ class FrameSpec:
             )
 
     def _check_names(self, columns: pd.Index) -> None:
-        if len(columns) == len(self.names) and columns.equals(self._columns):
-            return
         # Names compare as text, as they were stored at fit.
-        columns = pd.Index([str(c) for c in columns], dtype=object)
-        if columns.equals(self._columns):
+        found = columns.tolist()
+        if found == self._names:
+            return
+        columns = pd.Index([str(c) for c in found], dtype=object)
+        if columns.tolist() == self._names:
             return
         _check_unique(columns)
         unseen = sorted(set(columns) - set(self.names))
@@ -161,26 +161,21 @@ class FrameSpec:
         )
 
     def _encode_frame(self, X: pd.DataFrame) -> np.ndarray:
-        numeric = self._numeric
-        texts = [
-            f"{name} ({dtype})"
-            for name, dtype, num in zip(self.names, X.dtypes, numeric, strict=True)
-            if num and not _is_numeric(dtype)
-        ]
-        if texts:
-            raise FeatureError(
-                f"columns {format_keys(texts)} were numbers at fit but are not now. "
-                "Convert them to a numeric dtype (pd.to_numeric)."
-            )
-        if not self.categories:
-            matrix = X.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            matrix = np.empty(X.shape, dtype=np.float64)
-            if numeric.any():
-                numbers = X.iloc[:, numeric]
-                matrix[:, numeric] = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
-            for j in self.categorical_positions:
-                matrix[:, j] = _codes(X.iloc[:, j], self._vocab[self.names[j]])
+        try:
+            if not self.categories:
+                matrix = X.to_numpy(dtype=np.float64, na_value=np.nan)
+            else:
+                matrix = np.empty(X.shape, dtype=np.float64)
+                # Few rows: one conversion of the whole frame beats one per column.
+                block = X.to_numpy(dtype=object) if len(X) <= _ROWS_AS_OBJECTS else None
+                for j, name in enumerate(self.names):  # a loop over columns, not rows
+                    column = X.iloc[:, j] if block is None else block[:, j]
+                    if name in self._vocab:
+                        matrix[:, j] = _codes(column, self._vocab[name])
+                    else:
+                        matrix[:, j] = _floats(column)
+        except (TypeError, ValueError):
+            raise self._not_numbers(X) from None
         infinite = np.isinf(matrix)
         if infinite.any():
             columns = np.asarray(self.names)[infinite.any(axis=0)]
@@ -190,6 +185,17 @@ class FrameSpec:
                 "fix the division or cap that makes them infinite."
             )
         return matrix
+
+    def _not_numbers(self, X: pd.DataFrame) -> FeatureError:
+        texts = [
+            f"{name} ({dtype})"
+            for name, dtype in zip(self.names, X.dtypes, strict=True)
+            if name not in self.categories and not _is_numeric(dtype)
+        ]
+        return FeatureError(
+            f"columns {format_keys(texts)} were numbers at fit but hold values that are not "
+            "now. Convert them to a numeric dtype (pd.to_numeric)."
+        )
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
@@ -238,11 +244,12 @@ def _check_unique(columns: pd.Index) -> None:
 
 
 def _is_categorical(dtype) -> bool:
-    return isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)
+    # Object, pandas string and category dtypes all report kind "O"; Arrow strings "U".
+    return dtype.kind in "OSU"
 
 
 def _is_numeric(dtype) -> bool:
-    return pd.api.types.is_numeric_dtype(dtype) and not _is_categorical(dtype)
+    return dtype.kind in "biuf"
 
 
 def _listed(names: list) -> str:
@@ -251,11 +258,17 @@ def _listed(names: list) -> str:
     return lines + (f"- ... and {more} more\n" if more > 0 else "")
 
 
-def _codes(column: pd.Series, vocabulary: pd.Index) -> np.ndarray:
-    """Position of each value's text in ``vocabulary``; NaN when missing or unseen."""
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    texts = pd.Index(np.asarray(uniques, dtype=object)).astype(str)
-    # Appending -1 lets the missing sentinel (-1) index it directly.
-    found = np.append(vocabulary.get_indexer(texts), -1)[codes].astype(np.float64)
-    found[found < 0] = np.nan
-    return found
+def _floats(column: pd.Series | np.ndarray) -> np.ndarray:
+    """A column (or an object array of its values) as float64, missing as NaN."""
+    if isinstance(column, pd.Series):
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.where(pd.isna(column), np.nan, column).astype(np.float64)
+
+
+def _codes(column: pd.Series | np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
+    """Position of each value's text in the sorted ``vocabulary``; NaN when missing or unseen."""
+    values = np.asarray(column, dtype=object)
+    texts = values.astype(str)
+    at = np.searchsorted(vocabulary, texts).clip(max=max(len(vocabulary) - 1, 0))
+    known = ~pd.isna(values) & (vocabulary[at] == texts if len(vocabulary) else False)
+    return np.where(known, at, np.nan)

@@ -4,7 +4,7 @@ Two maps, both monotone, both stored as a few plain numbers so a scorer
 saves them in its JSON manifest (no pickle):
 
 - :class:`PlattCalibrator` ``PD = 1 / (1 + exp(-(a * raw + b)))``, fitted
-  by log loss on Platt's smoothed targets (a bad counts as
+  by Newton's method on the log loss with Platt's smoothed targets (a bad counts as
   ``(n_bad + 1) / (n_bad + 2)``, a good as ``1 / (n_good + 2)``), which keeps
   ``a`` and ``b`` finite even on separable data.
 - :class:`IsotonicCalibrator` centred isotonic regression: the pooled
@@ -33,7 +33,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import StratifiedKFold
@@ -55,6 +54,7 @@ CALIBRATION_METHODS = ("auto", "isotonic", "platt")
 # rarer class per fold an isotonic fit is noise, so Platt is taken outright.
 _FOLDS = 5
 _MIN_MINORITY_PER_FOLD = 10
+_NEWTON_STEPS = 100
 
 
 @dataclass(frozen=True)
@@ -88,16 +88,27 @@ class PlattCalibrator:
         raw, y = _as_arrays(raw, y)
         n_bad = float(y.sum())
         target = np.where(y == 1, (n_bad + 1) / (n_bad + 2), 1 / (len(y) - n_bad + 2))
+        design = np.column_stack([raw, np.ones_like(raw)])
 
         def loss(ab):
-            z = ab[0] * raw + ab[1]
-            gap = expit(z) - target
-            return np.sum(np.logaddexp(0.0, z) - target * z), np.array([gap @ raw, gap.sum()])
+            z = design @ ab
+            return np.sum(np.logaddexp(0.0, z) - target * z)
 
         prior = (n_bad + 1) / (len(y) + 2)
-        start = np.array([1.0, np.log(prior / (1 - prior))])
-        a, b = minimize(loss, start, jac=True, method="L-BFGS-B").x
-        return cls(a=float(a), b=float(b))
+        ab = np.array([1.0, np.log(prior / (1 - prior))])
+        # Newton's method on a strictly convex two-parameter loss, halving any
+        # step that does not lower it: a few passes over the data, no solver.
+        for _ in range(_NEWTON_STEPS):
+            p = expit(design @ ab)
+            hessian = design.T @ (design * (p * (1 - p))[:, None]) + 1e-12 * np.eye(2)
+            step = np.linalg.solve(hessian, design.T @ (p - target))
+            current = loss(ab)
+            while loss(ab - step) > current and np.abs(step).max() > 1e-12:
+                step = step / 2
+            ab = ab - step
+            if np.abs(step).max() < 1e-10:
+                break
+        return cls(a=float(ab[0]), b=float(ab[1]))
 
     def transform(self, raw) -> np.ndarray:
         """PD for each raw score."""

@@ -238,7 +238,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         self.best_iteration_ = booster.current_iteration()
 
     def _matrix(self, X) -> np.ndarray:
-        check_is_fitted(self, "booster_")
+        if not hasattr(self, "booster_"):  # check_is_fitted costs more than a row's trees
+            check_is_fitted(self, "booster_")
         return self._spec.encode(X, type(self).__name__)
 
     def _raw(self, matrix: np.ndarray, *, contrib: bool = False) -> np.ndarray:
