@@ -37,7 +37,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from bnpl_risk.errors import ConfigError
+from bnpl_risk.errors import ArtifactError, ConfigError
 from bnpl_risk.features._assemble import compute
 from bnpl_risk.features._inputs import check_columns, read_book
 from bnpl_risk.features.registry import DEFAULT_WINDOWS, SUPPORTED_WINDOWS, feature_names
@@ -173,6 +173,48 @@ class FeatureBuilder(BaseEstimator):
     def fit_transform(self, histories: Histories, applications: pd.DataFrame) -> pd.DataFrame:
         """:meth:`fit`, then :meth:`transform` the same inputs."""
         return self.fit(histories, applications).transform(histories, applications)
+
+    def to_state(self) -> dict:
+        """JSON-ready fitted state: the windows and the output columns in order.
+
+        Examples
+        --------
+        >>> state = {"windows": [30, 90], "feature_names": list(feature_names((30, 90)))}
+        >>> FeatureBuilder.from_state(state).to_state() == state
+        True
+        """
+        check_is_fitted(self)
+        return {"windows": list(self.windows_), "feature_names": list(self.feature_names_out_)}
+
+    @classmethod
+    def from_state(cls, state: dict) -> FeatureBuilder:
+        """Rebuild a fitted builder from :meth:`to_state`, checking the feature list.
+
+        Raises
+        ------
+        ArtifactError
+            If the state is malformed or its feature list is not what its
+            windows build with this version of the library.
+        """
+        try:
+            windows = tuple(int(w) for w in state["windows"])
+            saved = list(state["feature_names"])
+        except (KeyError, TypeError, ValueError):
+            raise ArtifactError(
+                f"feature state must have 'windows' and 'feature_names'; found {state!r}. "
+                "Save the scorer again."
+            ) from None
+        builder = cls(windows=windows)
+        builder.windows_ = _check_windows(windows)
+        builder.feature_names_out_ = np.asarray(feature_names(builder.windows_), dtype=object)
+        builder.n_features_out_ = len(builder.feature_names_out_)
+        if list(builder.feature_names_out_) != saved:
+            raise ArtifactError(
+                f"the saved feature list differs from what windows {windows} build with this "
+                f"version of bnpl_risk ({len(saved)} saved, {builder.n_features_out_} now); "
+                "retrain and save the scorer with this version."
+            )
+        return builder
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Output column names, in order.

@@ -1,0 +1,201 @@
+"""RiskScorer: features -> calibrated PD -> score and grade -> decision.
+
+Examples
+--------
+>>> from bnpl_risk.datasets import make_bnpl_histories
+>>> book = make_bnpl_histories(400, seed=1)
+>>> scorer = RiskScorer(random_state=0).fit(book.histories, book.applications)
+>>> out = scorer.decide(book.histories, book.applications.head(3))
+>>> list(out.columns)[:6]
+['customer_id', 'pd', 'score', 'grade', 'approved', 'limit']
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from bnpl_risk.errors import ConfigError, NotFittedError
+from bnpl_risk.features import FeatureBuilder
+from bnpl_risk.grading import GradeScale
+from bnpl_risk.histories import Histories
+from bnpl_risk.labels import make_labels
+from bnpl_risk.model import CreditModel
+from bnpl_risk.policy import Decision, Policy, Reason, apply_policy
+
+__all__ = ["RiskScorer"]
+
+log = logging.getLogger("bnpl_risk")
+
+
+class RiskScorer:
+    """The four stages composed: FeatureBuilder, CreditModel, GradeScale, Policy.
+
+    Parameters
+    ----------
+    features : FeatureBuilder, optional
+    model : CreditModel, optional
+    grades : GradeScale, optional
+    policy : Policy, optional
+    horizon_days, dpd_threshold : int, default 180 and 30
+        Label definition used when ``fit`` makes the labels itself.
+    random_state : int, default 0
+        Passed to the default CreditModel.
+
+    Attributes
+    ----------
+    features_, model_, grades_, policy_ : the fitted stages.
+    n_immature_ : int
+        Applications left out of training because their window is open.
+    """
+
+    def __init__(
+        self,
+        *,
+        features: FeatureBuilder | None = None,
+        model: CreditModel | None = None,
+        grades: GradeScale | None = None,
+        policy: Policy | None = None,
+        horizon_days: int = 180,
+        dpd_threshold: int = 30,
+        random_state: int = 0,
+    ) -> None:
+        self.features = features
+        self.model = model
+        self.grades = grades
+        self.policy = policy
+        self.horizon_days = horizon_days
+        self.dpd_threshold = dpd_threshold
+        self.random_state = random_state
+
+    def fit(
+        self,
+        histories: Histories,
+        applications: pd.DataFrame,
+        labels: pd.Series | None = None,
+    ) -> RiskScorer:
+        """Build features, drop immature labels, train and calibrate the model.
+
+        ``labels`` default to :func:`make_labels` with this scorer's horizon
+        and DPD threshold. Early stopping and calibration hold out the
+        latest applications (time-ordered by ``as_of``).
+        """
+        if labels is None:
+            labels = make_labels(
+                histories,
+                applications,
+                horizon_days=self.horizon_days,
+                dpd_threshold=self.dpd_threshold,
+            )
+        labels = labels.reindex(pd.Index(applications["application_id"]))
+        mature = labels.notna().to_numpy()
+        self.n_immature_ = int((~mature).sum())
+        if mature.sum() == 0:
+            raise ConfigError(
+                f"RiskScorer.fit: all {len(labels)} applications are immature (their "
+                f"{self.horizon_days}-day window closes after the data ends); nothing to learn. "
+                "Pass earlier applications or a shorter horizon_days."
+            )
+        log.info("fit: %d applications, %d immature left out", len(labels), self.n_immature_)
+        train = applications[mature]
+        self.features_ = (FeatureBuilder() if self.features is None else self.features).fit(
+            histories, train
+        )
+        X = self.features_.transform(histories, train)
+        self.model_ = (
+            CreditModel(random_state=self.random_state) if self.model is None else self.model
+        )
+        self.model_.fit(X, labels[mature].astype(int).to_numpy(), time=train["as_of"].to_numpy())
+        self.grades_ = self.grades or GradeScale()
+        self.policy_ = self.policy or Policy.default()
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(
+                "This RiskScorer is not fitted yet; call fit(histories, applications) or "
+                "load one with load_scorer(path)."
+            )
+
+    def _features(self, histories: Histories, applications: pd.DataFrame) -> pd.DataFrame:
+        self._check_fitted()
+        return self.features_.transform(histories, applications)
+
+    def _graded(self, X: pd.DataFrame) -> pd.DataFrame:
+        pd_ = self.model_.predict_proba(X)[:, 1]
+        return pd.DataFrame(
+            {"pd": pd_, "score": self.grades_.score(pd_), "grade": self.grades_.grade(pd_)},
+            index=X.index,
+        )
+
+    def predict_pd(self, histories: Histories, applications: pd.DataFrame) -> pd.Series:
+        """Calibrated probability of default per application_id."""
+        return self.score(histories, applications)["pd"]
+
+    def score(self, histories: Histories, applications: pd.DataFrame) -> pd.DataFrame:
+        """PD, score and grade per application_id."""
+        return self._graded(self._features(histories, applications))
+
+    def explain(self, histories: Histories, applications: pd.DataFrame, k: int = 4) -> pd.DataFrame:
+        """The model's top ``k`` adverse reasons per application (see CreditModel.top_reasons)."""
+        return self.model_.top_reasons(self._features(histories, applications), k=k)
+
+    def decide(
+        self,
+        histories: Histories,
+        applications: pd.DataFrame,
+        *,
+        blocked=(),
+    ) -> pd.DataFrame:
+        """Decision per application: pd, score, grade, approved, limit, products, reasons.
+
+        Model reasons (the top adverse contributions) are computed only for
+        declined applications and reduced limits, which are the ones that
+        carry reasons.
+        """
+        X = self._features(histories, applications)
+        scored = self._graded(X)
+        scored.insert(0, "customer_id", applications["customer_id"].to_numpy())
+        scored = scored.join(X[[c for c in X.columns if c not in scored.columns]])
+        out = apply_policy(self.policy_, scored, blocked=blocked)
+        explain = (~out["approved"] | (out["reason_codes"].map(len) > 0)).to_numpy()
+        if explain.any():
+            reasons = self._model_reasons(X[explain])
+            out.loc[explain] = apply_policy(
+                self.policy_, scored[explain], blocked=blocked, model_reasons=reasons
+            )
+        return pd.concat([scored[["customer_id", "pd", "score", "grade"]], out], axis=1)
+
+    def _model_reasons(self, X: pd.DataFrame) -> list[list[Reason]]:
+        top = self.model_.top_reasons(X, k=self.policy_.max_reasons)
+        reasons: list[list[Reason]] = [[] for _ in range(len(X))]
+        for row, code, en, zh in zip(
+            top["row"], top["reason_code"], top["reason_en"], top["reason_zh"], strict=True
+        ):
+            reasons[row].append(Reason(code, en, zh))
+        return reasons
+
+    def decide_one(
+        self,
+        histories: Histories,
+        customer_id: str,
+        as_of,
+        requested_amount: float | None = None,
+        channel: str = "live_stream",
+        *,
+        blocked=(),
+    ) -> Decision:
+        """Decide one application at checkout from the customer's history rows."""
+        app = pd.DataFrame(
+            {
+                "application_id": [f"{customer_id}@{pd.Timestamp(as_of).isoformat()}"],
+                "customer_id": [str(customer_id)],
+                "as_of": [pd.Timestamp(as_of)],
+                "requested_amount": [np.nan if requested_amount is None else requested_amount],
+                "channel": [channel],
+            }
+        )
+        row = self.decide(histories, app, blocked=blocked).iloc[0]
+        return Decision.from_row(app["application_id"].iloc[0], row)

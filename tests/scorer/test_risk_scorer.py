@@ -1,0 +1,98 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from bnpl_risk.datasets import make_bnpl_histories
+from bnpl_risk.errors import ConfigError, NotFittedError
+from bnpl_risk.histories import Histories
+from bnpl_risk.policy import Decision
+from bnpl_risk.scorer import RiskScorer
+
+
+@pytest.fixture(scope="module")
+def book():
+    return make_bnpl_histories(800, seed=3)
+
+
+@pytest.fixture(scope="module")
+def scorer(book):
+    return RiskScorer(random_state=0).fit(book.histories, book.applications)
+
+
+def _own_rows(histories: Histories, customer_id: str) -> Histories:
+    return Histories(*(t[t["customer_id"] == customer_id] for t in histories.tables().values()))
+
+
+def test_decide_gives_every_column_for_every_application(book, scorer):
+    apps = book.applications.head(50)
+    out = scorer.decide(book.histories, apps)
+    assert out.index.tolist() == apps["application_id"].tolist()
+    assert {
+        "pd",
+        "score",
+        "grade",
+        "approved",
+        "limit",
+        "products",
+        "reason_codes",
+        "reasons_en",
+        "reasons_zh",
+        "policy_version",
+    } <= set(out.columns)
+    assert out["pd"].between(0, 1).all()
+    assert (out.loc[~out["approved"], "reason_codes"].map(len) >= 1).all()
+    assert (out["reason_codes"].map(len) <= scorer.policy_.max_reasons).all()
+    assert (out.loc[~out["approved"], "limit"] == 0).all()
+
+
+def test_one_decision_alone_equals_the_same_in_a_batch(book, scorer):
+    apps = book.applications.sample(8, random_state=1)
+    batch = scorer.decide(book.histories, apps)
+    for app in apps.itertuples():
+        one = scorer.decide_one(
+            _own_rows(book.histories, app.customer_id),
+            app.customer_id,
+            app.as_of,
+            requested_amount=None if pd.isna(app.requested_amount) else app.requested_amount,
+            channel=app.channel,
+        )
+        row = batch.loc[app.application_id]
+        assert isinstance(one, Decision)
+        assert one.pd == row["pd"]
+        assert (one.grade, one.approved, one.limit) == (row["grade"], row["approved"], row["limit"])
+        assert one.reason_codes == row["reason_codes"]
+
+
+def test_score_and_predict_pd_agree_with_decide(book, scorer):
+    apps = book.applications.head(20)
+    scored = scorer.score(book.histories, apps)
+    np.testing.assert_array_equal(scored["pd"], scorer.predict_pd(book.histories, apps))
+    np.testing.assert_array_equal(scored["score"], scorer.grades_.score(scored["pd"]))
+    assert scorer.explain(book.histories, apps, k=2)["rank"].max() <= 2
+
+
+def test_fit_drops_and_counts_immature_labels(book, scorer):
+    from bnpl_risk.labels import make_labels
+
+    labels = make_labels(book.histories, book.applications)
+    assert scorer.n_immature_ == int(labels.isna().sum()) > 0
+
+
+def test_all_immature_is_a_clear_error(book):
+    labels = pd.Series(pd.NA, index=book.applications["application_id"], dtype="Int64")
+    with pytest.raises(ConfigError, match="all .* applications are immature"):
+        RiskScorer().fit(book.histories, book.applications, labels)
+
+
+def test_unfitted_scorer_says_so(book):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        RiskScorer().decide(book.histories, book.applications.head(1))
+
+
+def test_inputs_are_not_modified(book, scorer):
+    apps = book.applications.head(30)
+    before = [t.copy() for t in book.histories.tables().values()], apps.copy()
+    scorer.decide(book.histories, apps)
+    for frame, copy in zip(book.histories.tables().values(), before[0], strict=True):
+        pd.testing.assert_frame_equal(frame, copy)
+    pd.testing.assert_frame_equal(apps, before[1])
