@@ -25,9 +25,9 @@ _TIER_CUTS = np.array([-1.2, -0.45, 0.28, 0.92])
 # refund, paying 1-29 days late) in the latent risk; lateness weighs most.
 _HABIT_WEIGHTS = np.array([0.4, 0.25, 0.2, 0.25, 0.2, 0.6])
 _RISK_CENTRE = -4.6  # a typical careful payer's habits, so their risk is about 0
-_HIDDEN_RISK_SD = 0.1  # the part of the risk no behaviour reveals
-_LONG_LATE_LOGIT = -8.0
-_DEFAULT_LOGIT = -9.4
+_HIDDEN_RISK_SD = 0.05  # the part of the risk no behaviour reveals
+_LONG_LATE_LOGIT = -8.2
+_DEFAULT_LOGIT = -9.7
 BURST_DAYS = 20.0
 
 
@@ -89,11 +89,11 @@ def draw_customers(rng: np.random.Generator, n: int, span_s: int) -> CustomerDra
     def habit_logit(centre, spread):
         return centre[seg] + spread * rng.standard_normal(n)
 
-    bnpl = habit_logit(_logit(prof["bnpl_share"]), 0.25)
-    night = habit_logit(prof["night_logit"], 0.25)
-    live = habit_logit(prof["live_logit"], 0.25)
-    resellable = habit_logit(prof["resellable_logit"], 0.25)
-    refund = habit_logit(prof["refund_logit"], 0.25)
+    bnpl = habit_logit(_logit(prof["bnpl_share"]), 0.15)
+    night = habit_logit(prof["night_logit"], 0.15)
+    live = habit_logit(prof["live_logit"], 0.15)
+    resellable = habit_logit(prof["resellable_logit"], 0.15)
+    refund = habit_logit(prof["refund_logit"], 0.15)
     mild_late = habit_logit(prof["mild_late_logit"], 0.3)
     risk = (
         _HABIT_WEIGHTS @ np.stack([bnpl, night, live, resellable, refund, mild_late])

@@ -24,14 +24,14 @@ BAD_DPD = 30
 # Days late of a mild late payment: 1..29, mostly the first week or two.
 _MILD_PMF = np.exp(-np.arange(29) / 6.0)
 _MILD_PMF /= _MILD_PMF.sum()
-_MILD_SURVIVAL = 1.0 - np.cumsum(_MILD_PMF)  # P(D > d) for d = 1..29
+_MILD_BEFORE = np.cumsum(_MILD_PMF) - _MILD_PMF  # P(D < d) for d = 1..29
 _LONG_LATE_DAYS = (30.0, 41.0)
 # Share of stopped loans where the customer paid part of the first missed
 # installment, within this many days of its due date.
 _PARTIAL_P = 0.08
 _PARTIAL_DAYS = 25.0
 # Anyone may stop paying after a life event (job loss, illness): no history foretells it.
-_LIFE_EVENT_P = 0.0012
+_LIFE_EVENT_P = 0.002
 _BLOCK_KEY = np.int64(2**32)  # seconds per customer in the sorted spell key
 
 
@@ -58,16 +58,14 @@ def lateness_survival(x_days, mild_p, long_p) -> np.ndarray:
     """P(a payment comes ``x_days`` or more after the due date | the installment is paid)."""
     x = np.asarray(x_days, dtype=float)
     day = np.clip(np.floor(x), 1, 29).astype(np.int64)
-    frac = x - np.floor(x)
     mild = np.where(
-        x < 1,
-        1.0,
-        np.where(x >= 30, 0.0, _MILD_SURVIVAL[day - 1] + _MILD_PMF[day - 1] * (1 - frac)),
+        x < 1, 0.0, np.where(x >= 30, 1.0, _MILD_BEFORE[day - 1] + _MILD_PMF[day - 1] * (x - day))
     )
     lo, hi = _LONG_LATE_DAYS
-    long = np.clip((hi - x) / (hi - lo), 0.0, 1.0)
-    on_day = np.clip(1.0 - x, 0.0, 1.0)
-    return (1 - mild_p - long_p) * on_day + mild_p * mild + long_p * long
+    long = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+    on_day = np.clip(x, 0.0, 1.0)
+    paid_by_then = (1 - mild_p - long_p) * on_day + mild_p * mild + long_p * long
+    return np.clip(1.0 - paid_by_then, 0.0, 1.0)
 
 
 def no_part_payment_yet(x_days) -> np.ndarray:

@@ -81,11 +81,11 @@ def _future_log_no_bad(c: CustomerDraws, cust, as_of_s) -> np.ndarray:
     signup = c.signup_s[cust] / DAY_S
     a = as_of_s / DAY_S
     day0 = day_floor(as_of_s) / DAY_S
-    months = _LAST_DUE_DAYS // INSTALLMENT_DAYS - 1
+    slots = _LAST_DUE_DAYS // INSTALLMENT_DAYS - 1
     out = np.zeros(len(cust))
     step = np.arange(_STEPS_PER_MONTH)
-    for k in range(months):
-        # Orders on days day0+1+30k .. day0+30(k+1) have (months - k) installments due in time.
+    for k in range(slots):
+        # Orders on days day0+1+30k .. day0+30(k+1) have (slots - k) installments due in time.
         lo = day0 + 1 + INSTALLMENT_DAYS * k if k else a
         hi = day0 + 1 + INSTALLMENT_DAYS * (k + 1)
         width = (hi - lo) / _STEPS_PER_MONTH
@@ -93,7 +93,7 @@ def _future_log_no_bad(c: CustomerDraws, cust, as_of_s) -> np.ndarray:
         x1 = x0 + width[:, None]
         cc = cust[:, None]
         mass = c.bnpl_p[cc] * (cumulative_rate(c, cc, x1) - cumulative_rate(c, cc, x0))
-        g = _order_no_bad(c, cc, (x0 + x1) / 2, months - k, _impulse_p(c, cc))
+        g = _order_no_bad(c, cc, (x0 + x1) / 2, slots - k, _impulse_p(c, cc))
         out -= (mass * (1 - g)).sum(axis=1)
     return out
 
@@ -130,7 +130,9 @@ def _granted_log_no_bad(c, o: OrderDraws, r: Repayment, apps, rows) -> np.ndarra
         log_ok = np.log1p(-p_bad)
 
     order = r.order[inst]
-    start = np.flatnonzero(np.r_[True, (pair_app[1:] != pair_app[:-1]) | (order[1:] != order[:-1])])
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (pair_app[1:] != pair_app[:-1]) | (order[1:] != order[:-1])
+    start = np.flatnonzero(first)
     loan_log = np.add.reduceat(log_ok, start) if len(start) else log_ok
     loan_app = pair_app[start]
     loan_order = order[start]
@@ -150,12 +152,12 @@ def true_pd(c: CustomerDraws, o: OrderDraws, r: Repayment, apps: ApplicationDraw
         cust = apps.customer[rows]
         as_of = apps.as_of_s[rows]
         log_ok = _granted_log_no_bad(c, o, r, apps, rows) + _future_log_no_bad(c, cust, as_of)
-        checkout = apps.checkout[rows]
-        age = (as_of - c.signup_s[cust]) / DAY_S
+        # A checkout application brings its own order, placed at as_of.
+        ask = np.flatnonzero(apps.checkout[rows])
+        age = (as_of[ask] - c.signup_s[cust[ask]]) / DAY_S
         applied = _order_no_bad(
-            c, cust, age, _LAST_DUE_DAYS // INSTALLMENT_DAYS, apps.impulse[rows].astype(float)
+            c, cust[ask], age, _LAST_DUE_DAYS // INSTALLMENT_DAYS, apps.impulse[rows][ask]
         )
-        with np.errstate(divide="ignore"):
-            log_ok += np.where(checkout, np.log(applied), 0.0)
+        log_ok[ask] += np.log(applied)
         out[rows] = -np.expm1(log_ok)
     return out
