@@ -14,33 +14,34 @@ from bnpl_risk.histories.schema import CHANNELS
 FIXED_WINDOWS = (7, 30, 90, 180)
 
 
-def compute(book: Book, names: tuple[str, ...], windows: tuple[int, ...]) -> np.ndarray:
+def compute(book: Book, names: tuple[str, ...], windows: tuple[int, ...]) -> dict:
     """Features ``names`` for every application of ``book``.
 
     Returns
     -------
-    ndarray of shape (len(names), n_applications)
-        One row per feature, columns in input order (the transpose of the
-        frame, laid out as pandas stores a float block).
+    dict of str to ndarray of float64
+        One array per name, applications in input order. The arrays become
+        the frame's columns as they are: no copy into one block.
     """
     windows = tuple(sorted(set(windows) | set(FIXED_WINDOWS)))
     clock = _clock(book, max(windows))
     q, order = Queries.sorted(clock, book.app_cust, book.as_of)
-    row = {name: i for i, name in enumerate(names)}
-    out = np.empty((len(names), len(q)))
+    wanted = set(names)
     # Features come in query order; input row i is query back[i].
     back = None
     if order is not None:
         back = np.empty_like(order)
         back[order] = np.arange(len(order))
+    out: dict[str, np.ndarray] = {}
     kept: dict[str, np.ndarray] = {}
 
     def place(features: dict) -> None:
-        # Move each family into the output as soon as it is built, to keep
-        # peak memory near one copy of the output.
+        # Keep each family's wanted columns and drop the rest at once, so
+        # intermediate values do not pile up.
         for name, values in features.items():
-            if name in row:
-                out[row[name]] = values if back is None else values[back]
+            if name in wanted:
+                values = np.asarray(values, dtype=float)
+                out[name] = values if back is None else values[back]
             if name in _SHARED:
                 kept[name] = values
 
@@ -58,7 +59,7 @@ def compute(book: Book, names: tuple[str, ...], windows: tuple[int, ...]) -> np.
             ),
         }
     )
-    return out
+    return {name: out[name] for name in names}
 
 
 # Values that features of another family combine.

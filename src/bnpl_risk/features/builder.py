@@ -165,10 +165,10 @@ class FeatureBuilder(BaseEstimator):
         check_is_fitted(self)
         book = read_book(histories, applications)
         names = tuple(self.feature_names_out_)
-        values = compute(book, names, self.windows_)
-        return pd.DataFrame(
-            values.T, index=book.app_ids, columns=pd.Index(names, dtype=object), copy=False
-        )
+        columns = compute(book, names, self.windows_)
+        frame = pd.DataFrame(columns, index=book.app_ids, copy=False)
+        frame.columns = pd.Index(names, dtype=object)
+        return frame
 
     def fit_transform(self, histories: Histories, applications: pd.DataFrame) -> pd.DataFrame:
         """:meth:`fit`, then :meth:`transform` the same inputs."""
