@@ -142,6 +142,17 @@ class RiskScorer:
         """The model's top ``k`` adverse reasons per application (see CreditModel.top_reasons)."""
         return self.model_.top_reasons(self._features(histories, applications), k=k)
 
+    def assess(self, histories: Histories, applications: pd.DataFrame) -> pd.DataFrame:
+        """What the policy reads: customer_id, pd, score, grade and every feature.
+
+        This is the ``scored`` frame of :func:`bnpl_risk.policy.apply_policy`
+        and :func:`bnpl_risk.policy.backtest`.
+        """
+        X = self._features(histories, applications)
+        graded = self._graded(X)
+        graded.insert(0, "customer_id", applications["customer_id"].to_numpy())
+        return pd.concat([graded, X], axis=1)
+
     def decide(
         self,
         histories: Histories,
@@ -155,10 +166,8 @@ class RiskScorer:
         declined applications and reduced limits, which are the ones that
         carry reasons.
         """
-        X = self._features(histories, applications)
-        scored = self._graded(X)
-        scored.insert(0, "customer_id", applications["customer_id"].to_numpy())
-        scored = scored.join(X[[c for c in X.columns if c not in scored.columns]])
+        scored = self.assess(histories, applications)
+        X = scored[self.features_.get_feature_names_out()]
         out = apply_policy(self.policy_, scored, blocked=blocked)
         explain = (~out["approved"] | (out["reason_codes"].map(len) > 0)).to_numpy()
         if explain.any():
