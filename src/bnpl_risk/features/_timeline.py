@@ -201,10 +201,6 @@ class Timeline:
             pos[which] = lo + np.bincount(owner[before], minlength=len(which))
         return pos
 
-    def range_max(self, values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Max of ``values`` (input order) over timeline positions ``lo:hi``; NaN when empty."""
-        return range_max(padded(self.take(values)), lo, hi)
-
     def max_before(self, values: np.ndarray, start: np.ndarray, now: np.ndarray) -> np.ndarray:
         """Max of integer ``values`` (input order) over ``start:now``, a customer's first events.
 

@@ -1,0 +1,120 @@
+"""The timeline primitives agree with brute force at every clock resolution.
+
+Large books use a coarse clock (a tick of a millisecond or a second, so that
+customer and time share one int64 key); events and cuts inside one tick must
+still be ordered by their exact nanoseconds.
+"""
+
+from unittest import mock
+
+import numpy as np
+from features_testkit import books, oracle
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bnpl_risk.features import FeatureBuilder, _assemble
+from bnpl_risk.features._timeline import (
+    NEVER,
+    SECOND,
+    Clock,
+    Queries,
+    Timeline,
+    expand,
+    padded,
+    range_max,
+    stab,
+)
+
+UNITS = st.sampled_from([1, 10**3, 10**6, SECOND])
+# Times crowd into a few seconds so that ticks hold several events.
+TIMES = st.integers(0, 3).map(lambda s: s * SECOND) | st.integers(0, 4 * SECOND)
+
+
+@st.composite
+def timelines(draw):
+    n_cust = draw(st.integers(1, 3))
+    events = draw(st.lists(st.tuples(st.integers(0, n_cust - 1), TIMES), max_size=25))
+    queries = draw(st.lists(st.tuples(st.integers(0, n_cust - 1), TIMES), min_size=1, max_size=8))
+    cust = np.array([c for c, _ in events], np.int64)
+    t = np.array([x for _, x in events], np.int64)
+    qc = np.array([c for c, _ in queries], np.int64)
+    qt = np.array([x for _, x in queries], np.int64)
+    clock = Clock(0, 5 * SECOND, draw(UNITS), 62 - max(int(n_cust - 1).bit_length(), 1))
+    q, _ = Queries.sorted(clock, qc, qt)
+    return clock, cust, t, q
+
+
+@settings(max_examples=200, deadline=None)
+@given(timelines(), st.integers(-SECOND, SECOND), st.booleans())
+def test_cuts_count_exactly_the_earlier_events(line_data, shift, inclusive):
+    clock, cust, t, q = line_data
+    line = Timeline(clock, cust, t)
+    x = np.clip(q.t + shift, 0, 5 * SECOND)
+    got = line.cut(q, x, inclusive=inclusive) - line.start(q)
+    before = (t[None, :] <= x[:, None]) if inclusive else (t[None, :] < x[:, None])
+    want = (before & (cust[None, :] == q.cust[:, None])).sum(axis=1)
+    np.testing.assert_array_equal(got, want)
+    # Within a customer the timeline is in exact time order.
+    same = line.keys[1:] >> clock.shift == line.keys[:-1] >> clock.shift
+    assert (line.t[1:][same] >= line.t[:-1][same]).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(timelines(), st.lists(st.integers(0, 10**6), min_size=25, max_size=25))
+def test_maxima_over_ranges_and_over_a_customers_first_events(line_data, values):
+    clock, cust, t, q = line_data
+    values = np.array(values[: len(t)], np.int64)
+    line = Timeline(clock, cust, t)
+    start, now = line.start(q), line.cut(q, q.t)
+    ordered = line.take(values)
+    pairs = zip(start, now, strict=True)
+    want = np.array([ordered[a:b].max() if b > a else np.nan for a, b in pairs])
+    np.testing.assert_array_equal(line.max_before(values, start, now), want)
+    np.testing.assert_array_equal(range_max(padded(ordered), start, now), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(timelines(), st.data())
+def test_interval_join_finds_every_query_inside_an_interval(line_data, data):
+    clock, cust, t, q = line_data
+    length = data.draw(
+        st.lists(st.integers(0, 2 * SECOND) | st.just(-1), min_size=len(t), max_size=len(t))
+    )
+    end = np.where(np.array(length, np.int64) < 0, NEVER, t + np.array(length, np.int64))
+    inclusive = data.draw(st.booleans())
+    which, query = stab(clock, q.keys, q.t, cust, t, end, start_inclusive=inclusive)
+    got = sorted(zip(which.tolist(), query.tolist(), strict=True))
+    want = sorted(
+        (i, j)
+        for i in range(len(t))
+        for j in range(len(q))
+        if cust[i] == q.cust[j]
+        and (t[i] <= q.t[j] if inclusive else t[i] < q.t[j])
+        and q.t[j] <= end[i]
+    )
+    assert got == want
+
+
+def test_expand_unrolls_ranges():
+    owner, idx = expand(np.array([0, 3, 3]), np.array([2, 3, 5]))
+    assert owner.tolist() == [0, 0, 2, 2]
+    assert idx.tolist() == [0, 1, 3, 4]
+
+
+def _coarse(book, longest_window):
+    fine = _real_clock(book, longest_window)
+    return Clock(fine.origin, fine.end, SECOND, fine.shift)
+
+
+_real_clock = _assemble._clock
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(books(max_customers=2))
+def test_features_are_the_same_on_a_one_second_clock(book):
+    h, apps = book
+    with mock.patch.object(_assemble, "_clock", _coarse):
+        got = FeatureBuilder().fit_transform(h, apps)
+    want = oracle(h, apps)
+    for name in got.columns:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-9, atol=1e-9, err_msg=name)
