@@ -6,7 +6,7 @@ import pytest
 from features_testkit import applications, customers, installments, orders, ts
 from sklearn.base import clone
 
-from bnpl_risk.errors import ConfigError, HistoryError, NotFittedError
+from bnpl_risk.errors import ArtifactError, ConfigError, HistoryError, NotFittedError
 from bnpl_risk.features import FeatureBuilder, feature_names
 from bnpl_risk.histories import Histories
 
@@ -189,3 +189,14 @@ def test_rows_of_customers_without_applications_are_ignored():
         ),
     )
     pd.testing.assert_frame_equal(FeatureBuilder().fit_transform(more, apps.iloc[[1]]), want)
+
+
+def test_state_round_trip_rebuilds_the_same_builder():
+    h, apps = _history()
+    fitted = FeatureBuilder(windows=(7, 365)).fit(h, apps)
+    again = FeatureBuilder.from_state(fitted.to_state())
+    pd.testing.assert_frame_equal(again.transform(h, apps), fitted.transform(h, apps))
+    state = fitted.to_state()
+    state["feature_names"] = state["feature_names"][:-1]
+    with pytest.raises(ArtifactError, match="the saved feature list differs"):
+        FeatureBuilder.from_state(state)

@@ -18,6 +18,7 @@ from bnpl_risk.features._timeline import DAY, Queries, Timeline, padded, range_m
 from bnpl_risk.features.registry import MIX_WINDOWS
 
 ALL = "all"
+Scope = int | str  # a window in days, or ALL
 
 
 def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict:
@@ -29,11 +30,11 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
     """
     line = Timeline(q.clock, orders.cust, orders.t)
     now = line.cut(q, q.t)
-    since = {w: line.cut(q, q.t - w * DAY) for w in windows}
+    since: dict[Scope, np.ndarray] = {w: line.cut(q, q.t - w * DAY) for w in windows}
     since[ALL] = line.start(q)
-    scopes = (*windows, ALL)
+    scopes: tuple[Scope, ...] = (*windows, ALL)
 
-    def totals(values: np.ndarray, scopes=scopes) -> dict:
+    def totals(values: np.ndarray, scopes: tuple[Scope, ...] = scopes) -> dict:
         prefix = line.prefix(values)
         at_now = prefix[now]
         return {w: at_now - prefix[since[w]] for w in scopes}

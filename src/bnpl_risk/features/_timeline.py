@@ -110,7 +110,9 @@ class Queries:
     customer: np.ndarray
 
     @classmethod
-    def sorted(cls, clock: Clock, cust: np.ndarray, t: np.ndarray) -> tuple[Queries, np.ndarray]:
+    def sorted(
+        cls, clock: Clock, cust: np.ndarray, t: np.ndarray
+    ) -> tuple[Queries, np.ndarray | None]:
         """Queries in key order, and the input position of each (None if already in order)."""
         keys = clock.key(cust, t)
         order = None if _ascending(keys) else np.argsort(keys, kind="stable")

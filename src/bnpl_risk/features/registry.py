@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from bnpl_risk.histories.schema import CHANNELS
 
@@ -327,27 +328,33 @@ _VELOCITY = (
 # fmt: on
 
 
-def _fill(row: tuple, w: int | None) -> FeatureSpec:
-    if w is None:
-        return FeatureSpec(*row)
-    return FeatureSpec(*(v.replace(_W, str(w)) if isinstance(v, str) else v for v in row))
+Row = tuple[Any, ...]
 
 
-def _windowed(rows: tuple, windows: Iterable[int]) -> list[tuple[tuple, int]]:
-    return [(row, w) for row in rows for w in windows]
+def _fill(row: Row, w: int | None) -> FeatureSpec:
+    if w is not None:
+        row = tuple(v.replace(_W, str(w)) if isinstance(v, str) else v for v in row)
+    return FeatureSpec(*row)
 
 
-def _layout(windows: Iterable[int]) -> list[tuple[tuple, int | None]]:
+def _layout(windows: Iterable[int]) -> list[tuple[Row, int | None]]:
     """Every (template row, window) pair in output order."""
     windows = tuple(windows)
-    fixed = [(row, None) for row in _IDENTITY]
-    fixed += _windowed(_SPENDING_WINDOWED, windows)
-    fixed += [(row, None) for row in _SPENDING + _BNPL + _REPAYMENT]
-    fixed += _windowed(_REPAYMENT_WINDOWED, windows)
-    fixed += [(row, None) for row in _REPAYMENT_TAIL]
-    fixed += _windowed(_REFUNDS_WINDOWED, windows)
-    fixed += _windowed(_MIX_WINDOWED, MIX_WINDOWS)
-    fixed += [(row, None) for row in _MIX + _VELOCITY]
+    fixed: list[tuple[Row, int | None]] = []
+    for rows, row_windows in (
+        (_IDENTITY, None),
+        (_SPENDING_WINDOWED, windows),
+        (_SPENDING + _BNPL + _REPAYMENT, None),
+        (_REPAYMENT_WINDOWED, windows),
+        (_REPAYMENT_TAIL, None),
+        (_REFUNDS_WINDOWED, windows),
+        (_MIX_WINDOWED, MIX_WINDOWS),
+        (_MIX + _VELOCITY, None),
+    ):
+        if row_windows is None:
+            fixed += [(row, None) for row in rows]
+        else:
+            fixed += [(row, w) for row in rows for w in row_windows]
     return fixed
 
 
