@@ -169,12 +169,12 @@ class RiskScorer:
         scored = self.assess(histories, applications)
         X = scored[self.features_.get_feature_names_out()]
         out = apply_policy(self.policy_, scored, blocked=blocked)
-        explain = (~out["approved"] | (out["reason_codes"].map(len) > 0)).to_numpy()
-        if explain.any():
-            reasons = self._model_reasons(X[explain])
-            out.loc[explain] = apply_policy(
-                self.policy_, scored[explain], blocked=blocked, model_reasons=reasons
-            )
+        explain = np.flatnonzero(~out["approved"] | (out["reason_codes"].map(len) > 0))
+        if len(explain):
+            reasons: list[list[Reason]] = [[] for _ in range(len(X))]
+            for i, rs in zip(explain, self._model_reasons(X.iloc[explain]), strict=True):
+                reasons[i] = rs
+            out = apply_policy(self.policy_, scored, blocked=blocked, model_reasons=reasons)
         return pd.concat([scored[["customer_id", "pd", "score", "grade"]], out], axis=1)
 
     def _model_reasons(self, X: pd.DataFrame) -> list[list[Reason]]:
