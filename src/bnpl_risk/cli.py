@@ -1,4 +1,4 @@
-"""The ``bnpl-risk`` command line: generate, validate, train, report, simulate, demo."""
+"""The ``bnpl-risk`` command line: generate, validate, train, report, simulate, monitor, demo."""
 
 from __future__ import annotations
 
@@ -148,6 +148,55 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _monitor(args: argparse.Namespace) -> int:
+    from bnpl_risk.io import load_scorer
+    from bnpl_risk.monitoring import csi, psi, stability_status
+
+    scorer = load_scorer(args.model)
+    histories, applications = _read_with_applications(args.data)
+    if args.reference:
+        ref_histories, reference = _read_with_applications(args.reference)
+    else:
+        # Without a reference sample: the latest month against everything before it.
+        month = pd.to_datetime(applications["as_of"]).dt.to_period("M")
+        latest = month == month.max()
+        ref_histories, reference, applications = (
+            histories,
+            applications[~latest],
+            applications[latest],
+        )
+        print(f"reference: applications before {month.max()}; current: {month.max()}")
+    ref = scorer.assess(ref_histories, reference)
+    cur = scorer.assess(histories, applications)
+    score_psi = psi(ref["score"], cur["score"])
+    table = csi(ref, cur, features=list(scorer.features_.get_feature_names_out()))
+    table = pd.concat(
+        [
+            pd.DataFrame(
+                [
+                    {
+                        "feature": "score",
+                        "kind": "numeric",
+                        "psi": score_psi,
+                        "status": stability_status(score_psi),
+                    }
+                ]
+            ),
+            table.sort_values("psi", ascending=False),
+        ],
+        ignore_index=True,
+    )
+    counts = table["status"].value_counts().to_dict()
+    _print_frame(
+        table.head(args.show),
+        f"PSI of the score and CSI of features ({len(reference):,} "
+        f"reference vs {len(applications):,} current applications; statuses {counts})",
+    )
+    table.to_csv(args.out, index=False)
+    print(f"\nwrote {args.out}")
+    return 1 if (table["status"] == "act").any() and args.fail_on_act else 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from bnpl_risk.demo import run_demo
 
@@ -197,6 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--out", default="backtest.json")
     p.set_defaults(run=_simulate)
+
+    p = sub.add_parser("monitor", help="PSI of the score and CSI of every feature")
+    p.add_argument("--model", required=True)
+    p.add_argument("--data", required=True, help="current sample (histories with applications)")
+    p.add_argument("--reference", help="reference sample; default: months before the latest")
+    p.add_argument("--out", default="stability.csv")
+    p.add_argument("--show", type=int, default=25, help="rows to print")
+    p.add_argument("--fail-on-act", action="store_true", help="exit 1 when anything is 'act'")
+    p.set_defaults(run=_monitor)
 
     p = sub.add_parser("demo", help="run the whole path on the built-in sample data")
     p.add_argument("--data", default=str(SAMPLE_DIR))

@@ -82,6 +82,16 @@ def test_train_report_and_simulate(book_dir, tmp_path, capsys):
     table = json.loads(result.read_text())
     assert table["D"]["approved"] == 0
     assert table["Total"]["applications"] > 0
+    stability = tmp_path / "stability.csv"
+    args = ["monitor", "--model", str(model), "--data", str(book_dir), "--out", str(stability)]
+    assert main([*args, "--reference", str(book_dir), "--fail-on-act"]) == 0
+    same = pd.read_csv(stability)
+    assert same.loc[0, "feature"] == "score"
+    assert (same["psi"] == 0).all()
+    assert main(args) == 0
+    split = pd.read_csv(stability)
+    assert len(split) == len(same)
+    assert set(split["status"]) <= {"stable", "watch", "act"}
 
 
 @pytest.mark.slow
