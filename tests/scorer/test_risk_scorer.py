@@ -96,3 +96,15 @@ def test_inputs_are_not_modified(book, scorer):
     for frame, copy in zip(book.histories.tables().values(), before[0], strict=True):
         pd.testing.assert_frame_equal(frame, copy)
     pd.testing.assert_frame_equal(apps, before[1])
+
+
+def test_review_limits_with_a_fitted_scorer(book, scorer):
+    from bnpl_risk.policy import review_limits
+
+    customers = book.histories.customers["customer_id"].head(40)
+    current = pd.DataFrame({"customer_id": customers, "limit": 1000.0, "last_change": pd.NaT})
+    out = review_limits(scorer, book.histories, current, book.applications["as_of"].max())
+    assert out["customer_id"].tolist() == customers.tolist()
+    assert (out["old_limit"] == 1000.0).all()
+    assert (out.loc[out["reason_code"] == "V_UP", "new_limit"] > 1000.0).all()
+    assert (out.loc[out["reason_code"] != "V_UP", "new_limit"] <= 1000.0).all()
