@@ -126,8 +126,9 @@ class Repayment:
     """Final BNPL flags per order, and the installments of the loans granted.
 
     ``paid_s`` and ``amount_paid`` are what the data shows at its end:
-    payments after it are ``NEVER`` and 0. ``q`` is the installment's
-    loan's stop probability (:func:`stop_prob`).
+    payments after it are ``NEVER`` and 0; ``settled_s`` is when the
+    installment was paid in full (``NEVER`` if it was not, as far as the
+    data shows). ``q`` is its loan's stop probability (:func:`stop_prob`).
     """
 
     bnpl: np.ndarray
@@ -138,12 +139,8 @@ class Repayment:
     amount_due: np.ndarray
     paid_s: np.ndarray
     amount_paid: np.ndarray
+    settled_s: np.ndarray
     q: np.ndarray
-
-    @property
-    def settled_s(self) -> np.ndarray:
-        """When each installment was paid in full (``NEVER`` if it was not)."""
-        return np.where(self.amount_paid >= self.amount_due, self.paid_s, NEVER)
 
 
 def draw_repayment(
@@ -181,6 +178,7 @@ def draw_repayment(
     keep = ~refused[i_order]
     paid_s = np.where(partial, partial_s, settle_s)
     seen = paid_s < end_s
+    seen_settled = seen & ~partial
     return Repayment(
         bnpl=o.wants_bnpl & ~refused,
         order=i_order[keep],
@@ -190,5 +188,6 @@ def draw_repayment(
         amount_due=amount_due[keep],
         paid_s=np.where(seen, paid_s, NEVER)[keep],
         amount_paid=np.where(seen, np.where(partial, partial_amount, amount_due), 0.0)[keep],
+        settled_s=np.where(seen_settled, paid_s, NEVER)[keep],
         q=q[inst_loan][keep],
     )

@@ -39,6 +39,7 @@ def _strings(values: pa.Array) -> pd.Series:
 
 
 def customers_table(c: CustomerDraws, start: np.datetime64) -> pd.DataFrame:
+    """The ``customers`` table; ids ``c000000``... in draw order."""
     n = len(c)
     year = pd.Timestamp(start).year
     return pd.DataFrame(
@@ -55,6 +56,7 @@ def customers_table(c: CustomerDraws, start: np.datetime64) -> pd.DataFrame:
 def orders_table(
     o: OrderDraws, bnpl: np.ndarray, n_customers: int, start: np.datetime64, end_s: int
 ) -> pd.DataFrame:
+    """The ``orders`` table; a refund at or after ``end_s`` is not recorded (yet)."""
     refunded = o.refund_s < end_s
     status = np.where(o.cancelled, 2, np.where(refunded, 1, 0))
     return pd.DataFrame(
@@ -75,6 +77,7 @@ def orders_table(
 def installments_table(
     r: Repayment, n_orders: int, n_customers: int, start: np.datetime64
 ) -> pd.DataFrame:
+    """The ``installments`` table; ``loan_id`` is the order's id."""
     return pd.DataFrame(
         {
             "loan_id": _ids("o", r.order, n_orders),
@@ -91,6 +94,7 @@ def installments_table(
 def applications_table(
     apps: ApplicationDraws, n_customers: int, start: np.datetime64
 ) -> pd.DataFrame:
+    """The ``applications`` table; ids ``a000000``... by customer and ``as_of``."""
     return pd.DataFrame(
         {
             "application_id": _ids("a", np.arange(len(apps)), len(apps)),
@@ -103,6 +107,7 @@ def applications_table(
 
 
 def segment_series(c: CustomerDraws, customer_ids: pd.Series) -> pd.Series:
+    """Each customer's segment name, indexed by ``customer_id``."""
     return pd.Series(
         _names(SEGMENT_NAMES, c.segment).to_numpy(),
         index=pd.Index(customer_ids, name="customer_id"),

@@ -17,11 +17,11 @@ SAMPLE_DIR = Path(__file__).resolve().parents[3] / "data" / "sample"
 
 
 def load_sample(path=None) -> tuple[Histories, pd.DataFrame | None]:
-    """Read the committed sample book (about 5,000 customers, seed 0).
+    """Read the committed sample book (5,000 customers, seed 42).
 
-    It was written by ``bnpl-risk generate --out data/sample``, i.e.
-    ``make_bnpl_histories(5000, seed=0)``; the true PD is not stored
-    (regenerate the book to get it).
+    It is ``make_bnpl_histories(5000, seed=42)`` as written by
+    ``bnpl-risk generate --seed 42 --out data/sample`` (Parquet, about
+    4 MB); the true PD is not stored: regenerate the book to get it.
 
     Parameters
     ----------
@@ -56,6 +56,6 @@ def load_sample(path=None) -> tuple[Histories, pd.DataFrame | None]:
         raise HistoryError(
             f"load_sample: no directory {directory}. The sample ships with the repository "
             "in data/sample/ (not with an installed wheel); write one with "
-            "`bnpl-risk generate --out data/sample`, or pass path= to another directory."
+            "`bnpl-risk generate --seed 42 --out data/sample`, or pass path= to another directory."
         )
     return read_histories(directory)

@@ -2,42 +2,53 @@
 
 How it works
 ------------
-Each customer belongs to a segment of DESIGN.md (careful payers, slow
+Each customer belongs to a segment of DESIGN.md -- careful payers, slow
 payers who cure, over-extended stackers, impulse live-stream buyers,
-bust-out accounts) and has a latent risk ``z``. The segment and ``z`` set
-every habit: KYC level, age, order rate (growing for stackers, a burst
-after signup for bust-outs), BNPL share and terms, night-time and
+bust-out accounts -- which sets the centre of every habit: KYC level, age
+and city tier, order rate (growing for stackers, a burst right after
+signup for bust-outs), BNPL share and terms, night-time (00:00-05:00) and
 live-stream buying, resellable categories, amounts (also by city tier and
-age), refunds, cancellations, and the chances of paying 1-29 or 30-40 days
-late. Riskier customers show it in what they do, so a history reveals
-``z`` more and more as it grows.
+age), refunds, cancellations and paying 1-29 days late. The latent risk
+(creditworthiness, higher is worse) adds up those habits, KYC, age and
+city tier, plus a small part nothing reveals; so the risk shows in what
+the customer does, and a history reveals it better as it grows.
 
-Orders form a Poisson process in account age. Each BNPL order becomes a
-loan of 1 (due 30 days later), 3, 6 or 12 installments due every 30 days
-(no fees). When the loan is granted, its per-installment probability of
-the customer stopping payment ``q`` is fixed from ``z``, KYC, age, account
-age (new accounts are riskier), the category (resellable goods are
-riskier), the term and, for stackers, how far their spending has grown.
-Each installment in turn is then either where the customer stops paying
-the loan (the rest follows unpaid; sometimes part paid) or is paid on the
-day, 1-29 days late or 30-40 days late. Refunds come 1-25 days after the
-order and settle a loan's installments; cancelled orders have none. BNPL
-is refused (the order is paid up front) while an installment is 30+ days
-past due. Nothing after the end of the data (``start + months``) is
-recorded: later payments show as unpaid.
+Orders form a Poisson process in account age. A BNPL order becomes a loan
+of 1 (due 30 days later), 3, 6 or 12 installments due every 30 days from
+the order's day (no fees). When the loan is granted its per-installment
+probability ``q`` of the customer stopping payment is fixed from the latent
+risk, the account's age (new accounts are riskier), how far a stacker's
+spending has grown, whether the order was an impulse buy (night or live
+stream) or resellable goods, and the term; anyone may also stop after a
+life event. Each installment in turn is then either where the customer
+stops paying the loan (the rest follows unpaid; the first one sometimes
+part paid) or is paid on the day, 1-29 days late or 30-40 days late (the
+risk raises that last chance). Refunds come 1-25 days after the order and
+settle the loan; cancelled orders have no installments. BNPL is refused,
+and the order paid up front, while an installment is 30+ days past due.
+Nothing at or after the end of the data (``start + months``) is recorded:
+later payments and refunds show as not (yet) made; due dates run on.
+
+Applications are monthly re-scores (midnight on the book's monthly
+anniversaries after signup, a random 60% of them, no amount) and checkout
+requests (30% of BNPL orders: ``as_of`` is the order time, the requested
+amount and channel the order's).
 
 True PD
 -------
-``true_pd`` is P(the application's label is bad) -- some installment of
-the customer 30+ DPD in ``(as_of, as_of + 180 days]`` -- given everything
+``true_pd`` is P(``make_labels`` says bad) -- some installment of the
+customer 30+ days past due in ``(as_of, as_of + 180 days]`` -- given what
 the data shows strictly before ``as_of``, the application itself and the
-customer's parameters (the oracle knows ``z``, not the future). Outcomes
-are independent given those, so it is computed in closed form: a product
-over the loans already granted (an installment now ``x`` days overdue is
-judged by Bayes' rule on the lateness law; one 30+ days overdue makes the
-PD 1), the checkout order applied for, and future BNPL orders (Poisson,
-integrated numerically over 5-day steps). It is the PD of the generating
-process, also for applications whose window the data does not cover.
+customer's parameters: the oracle knows the latent risk and habits, not
+the future. Outcomes are independent given those, so it has a closed
+form, bar one numerical integral: a product over the loans already granted (an installment
+unpaid ``x`` days after due is judged by Bayes' rule on the lateness law;
+one 30+ days overdue, or part paid, makes the PD 1; a young loan may still
+be refunded), the checkout order applied for (term and category averaged
+over the customer's habits), and future BNPL orders (a Poisson process,
+integrated over 10-day steps with the intensity integrated exactly). It
+is the PD of the generating process, also where the data ends before the
+window closes. Calibration against ``make_labels`` is tested by decile.
 """
 
 from __future__ import annotations
