@@ -44,13 +44,19 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
     completed = status == COMPLETED
     placed = {w: now - since[w] for w in scopes}
     amount = totals(cents)
-    late = _still_completed(q, orders, scopes)
-    n_done = _plus(totals(completed), late["n"])
-    sum_done = _plus(totals(np.where(completed, cents, 0)), late["cents"])
-    sq_done = _plus(totals(np.where(completed, cents * cents, 0)), late["cents2"])
-    refunded = _minus(totals(status == REFUNDED), late["n_refunded"])
-    refunded_cents = _minus(totals(np.where(status == REFUNDED, cents, 0)), late["cents_refunded"])
-    cancelled = _minus(totals(status == CANCELLED), late["n_cancelled"])
+    late, late_sums = _still_completed(q, orders, scopes)
+
+    def corrected(total: dict, name: str, sign: int) -> dict:
+        for i, w in enumerate(scopes):
+            total[w][late] += sign * late_sums[name][:, i]
+        return total
+
+    n_done = corrected(totals(completed), "n", 1)
+    sum_done = corrected(totals(np.where(completed, cents, 0)), "cents", 1)
+    sq_done = corrected(totals(np.where(completed, cents * cents, 0)), "cents2", 1)
+    refunded = corrected(totals(status == REFUNDED), "n_refunded", -1)
+    refunded_cents = corrected(totals(np.where(status == REFUNDED, cents, 0)), "cents_refunded", -1)
+    cancelled = corrected(totals(status == CANCELLED), "n_cancelled", -1)
     bnpl = totals(orders.bnpl, (90, ALL))
 
     out: dict[str, np.ndarray] = {}
@@ -64,7 +70,7 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
             biggest = line.max_before(np.where(completed, cents, 0), since[w], now)
         else:
             biggest = range_max(ordered_completed, since[w], now)
-        biggest = np.fmax(biggest, late["max"][w])
+        biggest[late] = np.fmax(biggest[late], late_sums["max"][:, scopes.index(w)])
         out[f"spend_max_{tag}"] = np.where(n > 0, biggest / 100, np.nan)
         out[f"spend_mean_{tag}"] = ratio(sum_done[w] / 100, n)
         out[f"spend_std_{tag}"] = _std_cents(n, sum_done[w], sq_done[w]) / 100
@@ -117,10 +123,12 @@ def _loan_usage(line: Timeline, orders: Orders, q: Queries, now, since: dict) ->
     return out
 
 
-def _still_completed(q: Queries, orders: Orders, scopes: tuple) -> dict:
+def _still_completed(q: Queries, orders: Orders, scopes: tuple) -> tuple[np.ndarray, dict]:
     """Refunded or cancelled orders that were still completed at each query, per scope.
 
-    ``scopes`` are windows in days, ascending, then :data:`ALL`.
+    ``scopes`` are windows in days, ascending, then :data:`ALL`. Few queries
+    have such orders: returns those queries and, per quantity, a matrix of
+    their totals (one row per query, one column per scope).
 
     An order placed before ``as_of`` and reversed at or after it: its time
     interval ``(order_ts, reversed_at]`` holds ``as_of``.
@@ -142,35 +150,26 @@ def _still_completed(q: Queries, orders: Orders, scopes: tuple) -> dict:
     # one sum per (query, narrowest scope), then running sums across scopes.
     limits = [w * DAY for w in scopes[:-1]] + [np.iinfo(np.int64).max]
     narrowest = np.searchsorted(limits, q.t[app] - orders.t[order], "left")
+    queries, app = np.unique(app, return_inverse=True)
     cell = app * len(scopes) + narrowest
-    shape = (len(q), len(scopes))
+    shape = (len(queries), len(scopes))
 
-    def per_scope(values) -> dict:
+    def per_scope(values) -> np.ndarray:
         # Sums of few integers: exact in float64.
         sums = np.bincount(cell, weights=values, minlength=shape[0] * shape[1]).reshape(shape)
-        totals = np.cumsum(sums, axis=1).astype(np.int64)
-        return {w: totals[:, i] for i, w in enumerate(scopes)}
+        return np.cumsum(sums, axis=1).astype(np.int64)
 
     biggest = np.full(shape[0] * shape[1], np.nan)
     np.fmax.at(biggest, cell, cents.astype(float))
-    biggest = np.fmax.accumulate(biggest.reshape(shape), axis=1)
-    return {
+    return queries, {
         "n": per_scope(None),
         "cents": per_scope(cents),
         "cents2": per_scope(cents * cents),
         "n_refunded": per_scope(refunded),
         "cents_refunded": per_scope(np.where(refunded, cents, 0)),
         "n_cancelled": per_scope(orders.status[order] == CANCELLED),
-        "max": {w: biggest[:, i] for i, w in enumerate(scopes)},
+        "max": np.fmax.accumulate(biggest.reshape(shape), axis=1),
     }
-
-
-def _plus(a: dict, b: dict) -> dict:
-    return {w: a[w] + b[w] for w in a}
-
-
-def _minus(a: dict, b: dict) -> dict:
-    return {w: a[w] - b[w] for w in a}
 
 
 def _std_cents(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
