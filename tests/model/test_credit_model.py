@@ -149,6 +149,8 @@ def test_a_wrong_count_of_array_columns_is_refused(book):
     numeric = X[["late_days", "income"]].to_numpy()
     model = CreditModel(monotone=None, **FAST).fit(numeric, y)
     assert not hasattr(model, "feature_names_in_")
+    refitted = CreditModel(monotone=None, **FAST).fit(X, y).fit(numeric, y)
+    assert not hasattr(refitted, "feature_names_in_")
     with pytest.raises(FeatureError, match="X has 1 features, but CreditModel is expecting 2"):
         model.predict_proba(numeric[:, :1])
 

@@ -75,7 +75,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         Share of features each tree may use.
     max_rounds : int, default 5000
         Upper bound on boosting rounds; early stopping usually ends sooner.
-    early_stopping_rounds : int, default 100
+    early_stopping_rounds : int, default 50
     validation_fraction : float, default 0.15
         Share of the rows held out for early stopping and calibration.
     calibration : {"auto", "platt", "isotonic"}, default "auto"
@@ -145,7 +145,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         path_smooth: float = 10.0,
         feature_fraction: float = 0.5,
         max_rounds: int = 5000,
-        early_stopping_rounds: int = 100,
+        early_stopping_rounds: int = 50,
         validation_fraction: float = 0.15,
         calibration: str = "auto",
         monotone: str | dict | None = "registry",
@@ -233,6 +233,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = len(spec.names)
         if spec.from_frame:
             self.feature_names_in_ = np.asarray(spec.names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):  # refitted on an array
+            del self.feature_names_in_
         self.categories_ = {k: list(v) for k, v in spec.categories.items()}
         self.monotone_constraints_ = monotone
         self.best_iteration_ = booster.current_iteration()
