@@ -239,8 +239,8 @@ _REPAYMENT_TAIL = tuple(
      "Installments that were 1+ days past due and then paid in full before as_of.",
      "count", 0, "R_CURED", "Late payments repaid afterwards", "逾期后已还清的次数"),
     ("avg_pay_delay_days", "repayment",
-     "Mean of (time paid in full - due_date) in days over installments paid in full before "
-     "as_of (negative: early); NaN when none.",
+     "Mean of (time paid in full - due_date), in whole seconds, as days, over installments "
+     "paid in full before as_of (negative: early); NaN when none.",
      "days", 1, "R_PAYS_LATE", "Payments tend to be made late", "还款通常较晚"),
 )
 
