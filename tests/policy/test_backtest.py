@@ -35,13 +35,15 @@ def test_one_account_economics_by_hand():
     t = bt.loc["Total"]
     drawn = 1500 * 0.6
     assert t["exposure"] == pytest.approx(drawn)
-    assert t["revenue"] == pytest.approx(drawn * 0.01)
-    assert t["funding_cost"] == pytest.approx(drawn * 30 * 0.05 / 365)
+    # The 30-day balance turns over 180 / 30 = 6 times in the horizon.
+    assert t["volume"] == pytest.approx(drawn * 6)
+    assert t["revenue"] == pytest.approx(drawn * 6 * 0.01)
+    assert t["funding_cost"] == pytest.approx(drawn * 180 * 0.05 / 365)
     assert t["expected_loss"] == pytest.approx(drawn * 0.05 * 0.8)
     assert t["realised_loss"] == pytest.approx(drawn * 0.8)
     assert t["collection_cost"] == econ.collection_cost
     assert t["profit"] == pytest.approx(
-        drawn * 0.01 - drawn * 30 * 0.05 / 365 - drawn * 0.8 - econ.collection_cost
+        drawn * 6 * 0.01 - drawn * 180 * 0.05 / 365 - drawn * 0.8 - econ.collection_cost
     )
     assert t["bad_rate_approved"] == 1.0
 
@@ -51,10 +53,10 @@ def test_plan_mix_is_renormalised_over_offered_plans():
     scored = scored_book([0.001], ["A"])
     bt = backtest(Policy.default(), scored, pd.Series([0], index=scored.index, dtype="Int64"))
     fee = 0.2 * 0.025 + 0.12 * 0.045 + 0.08 * 0.075
+    turns = 180 * (0.6 / 30 + 0.2 / 60 + 0.12 / 105 + 0.08 / 195)
     drawn = 20000 * 0.6
-    assert bt.loc["Total", "revenue"] == pytest.approx(drawn * (0.01 + fee))
-    days = 0.6 * 30 + 0.2 * 60 + 0.12 * 105 + 0.08 * 195
-    assert bt.loc["Total", "funding_cost"] == pytest.approx(drawn * days * 0.05 / 365)
+    assert bt.loc["Total", "revenue"] == pytest.approx(drawn * turns * (0.01 + fee))
+    assert bt.loc["Total", "funding_cost"] == pytest.approx(drawn * 180 * 0.05 / 365)
 
 
 def test_immature_labels_are_excluded_and_counted():

@@ -1,13 +1,16 @@
 """Backtest a policy on scored, labelled applications; compare two; trace the frontier.
 
 Only mature applications (label 0 or 1) enter the figures; immature ones
-are counted and reported, never counted as good. Every approved account is
-assumed to draw ``utilisation`` of its limit, spread over the plans it is
-offered in proportion to ``plan_mix``:
+are counted and reported, never counted as good. Every approved account
+keeps an average outstanding balance (the *exposure*) of ``utilisation`` x
+its limit over the ``horizon_days`` of the label, revolving it through the
+plans it is offered in proportion to ``plan_mix``; a plan whose balance
+lasts ``plan_days`` turns over ``horizon_days / plan_days`` times:
 
-- revenue = drawn x (merchant discount + plan fee)
-- funding cost = drawn x balance-weighted days x cost of funds / 365
-- expected loss = drawn x PD x LGD; realised loss = drawn x bad x LGD
+- volume = exposure x horizon_days / balance-weighted plan days
+- revenue = volume x (merchant discount + plan fee)
+- funding cost = exposure x horizon_days x cost of funds / 365
+- expected loss = exposure x PD x LGD; realised loss = exposure x bad x LGD
 - profit = revenue - funding cost - realised loss - collection cost x bads
 """
 
@@ -29,6 +32,7 @@ _SUMS = (
     "approved",
     "bads_approved",
     "exposure",
+    "volume",
     "expected_loss",
     "realised_loss",
     "revenue",
@@ -60,7 +64,7 @@ def _accounts(policy, scored, labels, economics):
     ).reshape(-1, len(PLANS))
     mix = mix / np.where(mix.sum(axis=1, keepdims=True) > 0, mix.sum(axis=1, keepdims=True), 1)
     fee = mix @ np.array([economics.plan_fee[p] for p in PLANS])
-    days = mix @ np.array([economics.plan_days[p] for p in PLANS], dtype=float)
+    turns = mix @ np.array([1.0 / economics.plan_days[p] for p in PLANS]) * economics.horizon_days
     bad = labels.to_numpy() == 1
     acc = pd.DataFrame(
         {
@@ -69,10 +73,11 @@ def _accounts(policy, scored, labels, economics):
             "approved": approved.astype(int),
             "bads_approved": (approved & bad).astype(int),
             "exposure": drawn,
+            "volume": drawn * turns,
             "expected_loss": drawn * scored["pd"].to_numpy() * economics.lgd,
             "realised_loss": drawn * bad * economics.lgd,
-            "revenue": drawn * (economics.merchant_discount + fee),
-            "funding_cost": drawn * days * economics.cost_of_funds / 365.0,
+            "revenue": drawn * turns * (economics.merchant_discount + fee),
+            "funding_cost": drawn * economics.horizon_days * economics.cost_of_funds / 365.0,
             "collection_cost": (approved & bad) * economics.collection_cost,
         },
         index=scored.index,

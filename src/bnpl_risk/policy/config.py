@@ -49,7 +49,9 @@ class Economics(Config):
     collection_cost : float, default 60.0
         CNY per bad account (reminders, calls, letters).
     utilisation : float, default 0.6
-        Share of the limit a shopper draws on average.
+        Average outstanding balance as a share of the limit.
+    horizon_days : int, default 180
+        Days the backtest covers: the label's outcome window.
     plan_mix : mapping, default 60% pay_in_30, 20% / 12% / 8% installments
         Share of drawn amount per plan.
     """
@@ -75,6 +77,7 @@ class Economics(Config):
     lgd: float = 0.8
     collection_cost: float = 60.0
     utilisation: float = 0.6
+    horizon_days: int = 180
     plan_mix: dict = field(
         default_factory=lambda: {
             "pay_in_30": 0.6,
@@ -89,6 +92,7 @@ class Economics(Config):
         for name in ("merchant_discount", "cost_of_funds", "lgd", "utilisation"):
             _number(owner, name, getattr(self, name), 0.0, 1.0)
         _number(owner, "collection_cost", self.collection_cost)
+        _number(owner, "horizon_days", self.horizon_days, 1.0, 3650.0)
         for name in ("plan_fee", "plan_days", "plan_mix"):
             table = getattr(self, name)
             require(
