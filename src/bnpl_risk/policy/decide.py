@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from bnpl_risk.errors import HistoryError, format_keys
 from bnpl_risk.policy.config import Policy
 from bnpl_risk.policy.reasons import RULE_REASONS, Reason
 
-__all__ = ["FACTS", "apply_policy"]
+__all__ = ["FACTS", "Outcome", "apply_policy", "decide_arrays"]
 
 #: Facts about the shopper the policy reads, beside ``pd`` and ``grade``.
 FACTS = ("age_years", "kyc_level", "current_dpd", "account_age_days", "spend_sum_90d")
@@ -87,25 +88,128 @@ def apply_policy(
             f"customer_id, pd, grade and the facts {list(FACTS)} plus the bust-out features "
             f"{list(policy.bustout_thresholds)}. Build them with FeatureBuilder and score them."
         )
-    unknown = sorted(set(scored["grade"]) - set(policy.grade_limit))
+    outcome = decide_arrays(
+        policy,
+        {c: scored[c].to_numpy(dtype=float) for c in (*FACTS, "pd", *policy.bustout_thresholds)},
+        scored["grade"].to_numpy(dtype=object),
+        scored["customer_id"].isin(set(blocked)).to_numpy(),
+        keys=scored.index,
+    )
+    reasons = outcome.reasons(model_reasons, policy.max_reasons)
+    return pd.DataFrame(
+        {
+            "approved": outcome.approved,
+            "limit": outcome.limit,
+            "products": outcome.products,
+            "reason_codes": [tuple(r.code for r in rs) for rs in reasons],
+            "reasons_en": [tuple(r.en for r in rs) for rs in reasons],
+            "reasons_zh": [tuple(r.zh for r in rs) for rs in reasons],
+            "policy_version": policy.version,
+        },
+        index=scored.index,
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Decisions of :func:`decide_arrays`, before the model's reasons join in.
+
+    Attributes
+    ----------
+    approved : ndarray of bool
+    limit : ndarray of float
+        0 where declined.
+    products : list of tuple
+        Empty where declined.
+    explain : ndarray of bool
+        Declined or limit reduced: the rows that carry reasons.
+    rules : ndarray of bool, shape (n, number of rule reasons)
+        Which rule reasons hit, in their reporting order.
+    """
+
+    approved: np.ndarray
+    limit: np.ndarray
+    products: list
+    explain: np.ndarray
+    rules: np.ndarray
+
+    @property
+    def wants_model_reasons(self) -> np.ndarray:
+        """Rows whose reasons the model's would complete: declines, and reduced limits
+        with a rule reason."""
+        return ~self.approved | (self.explain & self.rules.any(axis=1))
+
+    def reasons(
+        self, model_reasons: Sequence[Sequence[Reason]] | None, k: int
+    ) -> list[list[Reason]]:
+        """Rule reasons in their fixed order, then the model's, at most ``k`` per row."""
+        model = model_reasons if model_reasons is not None else [()] * len(self.explain)
+        out = []
+        for i, explain in enumerate(self.explain):
+            rules = [RULE_REASONS[_RULE_ORDER[j]] for j in np.flatnonzero(self.rules[i])]
+            out.append((rules + list(model[i]))[:k] if explain else [])
+        return out
+
+
+def decide_arrays(
+    policy: Policy,
+    facts: Mapping[str, np.ndarray],
+    grade: np.ndarray,
+    blocked: np.ndarray,
+    *,
+    keys: Sequence | None = None,
+) -> Outcome:
+    """The rules of :func:`apply_policy` on 1-D arrays: the core it and one-row paths share.
+
+    Parameters
+    ----------
+    policy : Policy
+    facts : mapping of str to ndarray of float
+        ``pd``, the :data:`FACTS` and the features of
+        ``policy.bustout_thresholds``, one value per application.
+    grade : ndarray of str
+    blocked : ndarray of bool
+        Whether each application's customer is on the block list.
+    keys : sequence, optional
+        Names of the applications, for error messages.
+
+    Returns
+    -------
+    Outcome
+
+    Examples
+    --------
+    >>> facts = {"pd": np.array([0.01]), "age_years": np.array([30.0]),
+    ...     "kyc_level": np.array([3.0]), "current_dpd": np.array([0.0]),
+    ...     "account_age_days": np.array([400.0]), "spend_sum_90d": np.array([3000.0]),
+    ...     "velocity_amount_7d_vs_90d": np.array([1.0]),
+    ...     "new_bnpl_loans_30d": np.array([0.0]), "resellable_share_30d": np.array([0.0])}
+    >>> out = decide_arrays(Policy.default(), facts, np.array(["B"]), np.array([False]))
+    >>> out.approved.tolist(), out.limit.tolist()
+    ([True], [6000.0])
+    >>> [[r.code for r in rs] for rs in out.reasons(None, k=4)]
+    [['L_AFFORD']]
+    """
+    grade = np.asarray(grade, dtype=object)
+    unknown = sorted(set(grade) - set(policy.grade_limit))
     if unknown:
-        rows = format_keys(scored.index[scored["grade"].isin(unknown)])
+        names = np.arange(len(grade)) if keys is None else np.asarray(keys)
+        rows = format_keys(names[np.isin(grade, unknown)])
         raise HistoryError(
             f"apply_policy: grades {unknown} are not in the policy's grades "
             f"{sorted(policy.grade_limit)} (rows {rows}). Use a policy for this grade scale."
         )
-    f = {c: scored[c].to_numpy(dtype=float) for c in (*FACTS, "pd", *policy.bustout_thresholds)}
-    grade = scored["grade"].to_numpy(dtype=object)
+    f = {name: np.asarray(values, dtype=float) for name, values in facts.items()}
     pd_ = f["pd"]
 
     hit = {
         "H_AGE": ~(f["age_years"] >= policy.min_age),
         "H_KYC": ~(f["kyc_level"] >= policy.min_kyc_level),
         "H_OVERDUE": np.nan_to_num(f["current_dpd"]) > policy.max_current_dpd,
-        "H_BLOCKED": scored["customer_id"].isin(set(blocked)).to_numpy(),
+        "H_BLOCKED": np.asarray(blocked, dtype=bool),
     }
     young = f["account_age_days"] < policy.bustout_max_age_days
-    fast = np.zeros(len(scored), dtype=bool)
+    fast = np.zeros(len(grade), dtype=bool)
     for name, threshold in policy.bustout_thresholds.items():
         fast |= f[name] >= threshold
     hit["M_BUSTOUT"] = young & fast
@@ -139,28 +243,10 @@ def apply_policy(
     hit["L_AFFORD"] = reduced & ~hit["L_NEW"] & (afford == binding)
     hit["L_RISK"] = reduced & ~hit["L_NEW"] & ~hit["L_AFFORD"] & (risk_cap == binding)
 
-    reasons = _reasons(hit, ~approved | reduced, model_reasons, policy.max_reasons)
-    return pd.DataFrame(
-        {
-            "approved": approved,
-            "limit": np.where(approved, limit, 0.0),
-            "products": [p if a else () for p, a in zip(products, approved, strict=True)],
-            "reason_codes": [tuple(r.code for r in rs) for rs in reasons],
-            "reasons_en": [tuple(r.en for r in rs) for rs in reasons],
-            "reasons_zh": [tuple(r.zh for r in rs) for rs in reasons],
-            "policy_version": policy.version,
-        },
-        index=scored.index,
+    return Outcome(
+        approved=approved,
+        limit=np.where(approved, limit, 0.0),
+        products=[p if a else () for p, a in zip(products, approved, strict=True)],
+        explain=~approved | reduced,
+        rules=np.column_stack([hit[c] for c in _RULE_ORDER]).reshape(len(grade), len(_RULE_ORDER)),
     )
-
-
-def _reasons(hit, explain, model_reasons, k) -> list[list[Reason]]:
-    """Rule reasons in their fixed order, then the model's, at most ``k``."""
-    n = len(explain)
-    model = model_reasons if model_reasons is not None else [()] * n
-    rows = np.column_stack([hit[c] for c in _RULE_ORDER]) if n else np.zeros((0, 0), bool)
-    out = []
-    for i in range(n):
-        rules = [RULE_REASONS[_RULE_ORDER[j]] for j in np.flatnonzero(rows[i])]
-        out.append((rules + list(model[i]))[:k] if explain[i] else [])
-    return out
