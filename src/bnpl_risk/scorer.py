@@ -13,17 +13,19 @@ Examples
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from bnpl_risk.errors import ConfigError, NotFittedError
+from bnpl_risk.errors import ConfigError, NotFittedError, format_keys
 from bnpl_risk.features import FeatureBuilder
 from bnpl_risk.grading import GradeScale
 from bnpl_risk.histories import Histories
 from bnpl_risk.labels import make_labels
-from bnpl_risk.model import CreditModel
-from bnpl_risk.policy import Decision, Policy, Reason, apply_policy
+from bnpl_risk.model import CreditModel, FeatureError
+from bnpl_risk.policy import FACTS, Decision, Policy, Reason, apply_policy
+from bnpl_risk.policy.decide import decide_arrays
 
 __all__ = ["RiskScorer"]
 
@@ -206,5 +208,92 @@ class RiskScorer:
                 "channel": [channel],
             }
         )
-        row = self.decide(histories, app, blocked=blocked).iloc[0]
-        return Decision.from_row(app["application_id"].iloc[0], row)
+        X = self._features(histories, app)
+        return self._decide_row(X, app["application_id"].iloc[0], str(customer_id), blocked)
+
+    def decide_features(
+        self, x, *, application_id: str = "", customer_id: str = "", blocked=()
+    ) -> Decision:
+        """Decide one application from its precomputed feature vector.
+
+        The same decision as :meth:`decide_one` for the same application,
+        without building features: for a service that keeps them fresh.
+
+        Parameters
+        ----------
+        x : DataFrame, mapping or 1-D array
+            A one-row DataFrame with the feature columns, a mapping of every
+            feature name to its value, or the values in the order of
+            ``features_.get_feature_names_out()``.
+        application_id, customer_id : str
+            Named in the decision; the customer id is checked against
+            ``blocked``.
+        blocked : iterable of str
+            Customer ids on the block list.
+
+        Raises
+        ------
+        FeatureError
+            If features are missing, or the vector has the wrong length.
+        """
+        self._check_fitted()
+        names = self.features_.feature_names_out_
+        if isinstance(x, pd.DataFrame):
+            if len(x) != 1:
+                raise FeatureError(
+                    f"decide_features takes one application; got {len(x)} rows. "
+                    "Use decide for many."
+                )
+            missing = [n for n in names if n not in x.columns]
+            values = None if missing else x[list(names)].to_numpy(dtype=float)[0]
+        elif isinstance(x, Mapping):
+            missing = [n for n in names if n not in x]
+            values = None if missing else np.array([x[n] for n in names], dtype=float)
+        else:
+            missing, values = [], np.asarray(x, dtype=float)
+            if values.shape != (len(names),):
+                raise FeatureError(
+                    f"decide_features: expected {len(names)} feature values in the order of "
+                    f"features_.get_feature_names_out(); got shape {values.shape}."
+                )
+        if missing:
+            raise FeatureError(
+                f"decide_features: features {format_keys(missing)} are missing; pass every "
+                "name of features_.get_feature_names_out()."
+            )
+        X = pd.DataFrame(values[None, :], columns=pd.Index(names, dtype=object))
+        return self._decide_row(X, str(application_id), str(customer_id), blocked)
+
+    def _decide_row(self, X: pd.DataFrame, application_id: str, customer_id: str, blocked):
+        """The decision of one feature row, as :meth:`decide` makes it, without frames:
+        model reasons only when the policy's outcome wants them."""
+        pd_ = self.model_.predict_proba(X)[:, 1]
+        grade = self.grades_.grade(pd_)
+        policy = self.policy_
+        row = X.to_numpy(dtype=float)[0]
+        column = {name: i for i, name in enumerate(X.columns)}
+        needed = (*FACTS, *policy.bustout_thresholds)
+        missing = [c for c in needed if c not in column]
+        if missing:
+            raise FeatureError(
+                f"the policy reads features {missing} that this scorer's FeatureBuilder "
+                "does not build; fit it with windows that include them."
+            )
+        facts = {c: row[[column[c]]] for c in needed}
+        facts["pd"] = pd_
+        outcome = decide_arrays(policy, facts, grade, np.array([customer_id in set(blocked)]))
+        model = self._model_reasons(X) if outcome.wants_model_reasons[0] else None
+        (reasons,) = outcome.reasons(model, policy.max_reasons)
+        return Decision(
+            application_id=application_id,
+            pd=float(pd_[0]),
+            score=float(self.grades_.score(pd_)[0]),
+            grade=str(grade[0]),
+            approved=bool(outcome.approved[0]),
+            limit=float(outcome.limit[0]),
+            products=tuple(outcome.products[0]),
+            reason_codes=tuple(r.code for r in reasons),
+            reasons_en=tuple(r.en for r in reasons),
+            reasons_zh=tuple(r.zh for r in reasons),
+            policy_version=policy.version,
+        )
