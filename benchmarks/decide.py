@@ -1,0 +1,143 @@
+"""Latency of one decision at checkout, the service path, against a bare single-row predict.
+
+Prints p50 / p99 wall-clock latency (and median CPU time) over 1,000 calls of:
+
+- ``RiskScorer.decide_one`` from a customer's own history rows, 200 orders
+  (features + model + grade + policy). Floor: p99 at most 10 ms.
+- ``RiskScorer.decide_features`` from that application's precomputed
+  feature vector (a one-row DataFrame). Floor: p99 at most 1 ms.
+- ``FeatureBuilder.transform`` of that application alone. Floor: p99 at most
+  5 ms.
+- the reference, ``Booster.predict`` of the raw row on one thread, and each
+  figure's ratio to it, measured in the same run.
+
+Each is measured for the 200-order customer twice: as generated, declined
+(the model's reasons are computed: TreeSHAP over every tree), and with every
+order paid up front under a policy whose spending and loss caps do not
+bind, approved at the full limit (no reasons, so no TreeSHAP). Calls are interleaved so
+bursts of load from other processes hit all alike.
+
+    OMP_WAIT_POLICY=PASSIVE python benchmarks/decide.py [--calls 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before LightGBM loads OpenMP
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+from features import one_customer_with  # the 200-order customer
+
+from bnpl_risk.datasets import make_bnpl_histories
+from bnpl_risk.histories import Histories
+from bnpl_risk.scorer import RiskScorer
+
+
+def paid_up_front(h: Histories) -> Histories:
+    """The same customer with every order paid up front (no loans, nothing overdue)."""
+    return Histories(h.customers, h.orders.assign(payment="upfront"), h.installments.iloc[:0])
+
+
+def measure(runs: dict, calls: int) -> dict[str, tuple[float, float, float]]:
+    """(p50, p99 wall, median CPU) in ms of each run, the runs interleaved call by call."""
+    wall = {name: np.empty(calls) for name in runs}
+    cpu = {name: np.empty(calls) for name in runs}
+    for run in runs.values():  # warm up
+        run()
+    for i in range(calls):
+        for name, run in runs.items():
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            run()
+            wall[name][i] = time.perf_counter() - start
+            cpu[name][i] = time.thread_time() - start_cpu
+    return {
+        name: (
+            float(np.percentile(wall[name], 50)) * 1e3,
+            float(np.percentile(wall[name], 99)) * 1e3,
+            float(np.median(cpu[name])) * 1e3,
+        )
+        for name in runs
+    }
+
+
+def case(scorer: RiskScorer, h: Histories, app: pd.DataFrame, calls: int, label: str) -> None:
+    a = app.iloc[0]
+    requested = None if pd.isna(a["requested_amount"]) else float(a["requested_amount"])
+
+    def one():
+        return scorer.decide_one(h, a["customer_id"], a["as_of"], requested, a["channel"])
+
+    decision = one()
+    x = scorer.features_.transform(h, app)
+    row = x.to_numpy()
+    booster = scorer.model_.booster_
+    assert (
+        scorer.decide_features(
+            x, application_id=decision.application_id, customer_id=a["customer_id"]
+        )
+        == decision
+    )
+    print(
+        f"\n{label}: {len(h.orders)} orders, {len(h.installments)} installments -> "
+        f"grade {decision.grade}, approved {decision.approved}, limit {decision.limit:,.0f}, "
+        f"reasons {list(decision.reason_codes)}"
+    )
+    figures = measure(
+        {
+            "Booster.predict, raw row (reference)": lambda: booster.predict(
+                row, raw_score=True, num_threads=1
+            ),
+            "decide_one from history rows": one,
+            "decide_features from a feature vector": lambda: scorer.decide_features(
+                x, customer_id=a["customer_id"]
+            ),
+            "FeatureBuilder.transform alone": lambda: scorer.features_.transform(h, app),
+        },
+        calls,
+    )
+    floors = {
+        "decide_one from history rows": 10.0,
+        "decide_features from a feature vector": 1.0,
+        "FeatureBuilder.transform alone": 5.0,
+    }
+    ref = figures["Booster.predict, raw row (reference)"]
+    for name, (p50, p99, cpu) in figures.items():
+        floor = f"   floor p99 {floors[name]:g} ms" if name in floors else ""
+        print(
+            f"  {name:40s} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  CPU {cpu:6.2f} ms  "
+            f"p99 / reference {p99 / ref[1]:5.1f}x{floor}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1000)
+    args = parser.parse_args()
+    book = make_bnpl_histories(2_000, seed=0)
+    scorer = RiskScorer(random_state=0).fit(book.histories, book.applications)
+    print(
+        f"load average (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+        f"model of {scorer.model_.booster_.num_trees()} trees, "
+        f"{scorer.features_.n_features_out_} features"
+    )
+    h, app = one_customer_with(200)
+    case(scorer, h, app, args.calls, "declined (as generated)")
+    generous = copy.copy(scorer)
+    generous.policy_ = dataclasses.replace(
+        scorer.policy_, affordability_multiple=1e6, loss_budget=1e9
+    )
+    case(generous, paid_up_front(h), app, args.calls, "approved (paid up front, caps not binding)")
+
+
+if __name__ == "__main__":
+    main()
