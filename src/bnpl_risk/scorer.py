@@ -238,19 +238,22 @@ class RiskScorer:
         """
         self._check_fitted()
         names = self.features_.feature_names_out_
+        missing: list = []
         if isinstance(x, pd.DataFrame):
             if len(x) != 1:
                 raise FeatureError(
                     f"decide_features takes one application; got {len(x)} rows. "
                     "Use decide for many."
                 )
-            missing = [n for n in names if n not in x.columns]
-            values = None if missing else x[list(names)].to_numpy(dtype=float)[0]
+            if list(x.columns) != list(names):  # selecting columns costs more than the trees
+                missing = [n for n in names if n not in x.columns]
+                x = x if missing else x[list(names)]
+            values = None if missing else x.to_numpy(dtype=float)[0]
         elif isinstance(x, Mapping):
             missing = [n for n in names if n not in x]
             values = None if missing else np.array([x[n] for n in names], dtype=float)
         else:
-            missing, values = [], np.asarray(x, dtype=float)
+            values = np.asarray(x, dtype=float)
             if values.shape != (len(names),):
                 raise FeatureError(
                     f"decide_features: expected {len(names)} feature values in the order of "
