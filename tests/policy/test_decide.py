@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bnpl_risk.errors import ConfigError, HistoryError
-from bnpl_risk.policy import PLANS, RULE_REASONS, Policy, Reason, apply_policy
+from bnpl_risk.policy import FACTS, PLANS, RULE_REASONS, Policy, Reason, apply_policy
+from bnpl_risk.policy.decide import decide_arrays
 
 
 def scored_rows(n=1, **overrides):
@@ -200,3 +201,31 @@ def test_committee_table_lists_rules_grades_and_caps():
         "reasons",
     }
     assert table.loc[table["section"] == "grade", "item"].tolist() == list(GRADES)
+
+
+def _facts(frame):
+    names = ("pd", *FACTS, *P.bustout_thresholds)
+    return {c: frame[c].to_numpy(dtype=float) for c in names}
+
+
+def test_decide_arrays_wants_model_reasons_only_where_reasons_are_shown():
+    frame = pd.concat(
+        [
+            scored_rows(grade="C", pd=0.001, spend_sum_90d=1e6),  # full limit
+            scored_rows(),  # reduced by spending: L_AFFORD
+            scored_rows(kyc_level=0.0),  # declined
+        ]
+    )
+    out = decide_arrays(P, _facts(frame), frame["grade"].to_numpy(), np.zeros(3, bool))
+    assert out.wants_model_reasons.tolist() == [False, True, True]
+    assert out.explain.tolist() == [False, True, True]
+    codes = [[r.code for r in rs] for rs in out.reasons(None, P.max_reasons)]
+    assert codes == [[], ["L_AFFORD"], ["H_KYC"]]
+    assert out.products[2] == ()
+
+
+def test_decide_arrays_names_unknown_grades_by_position_without_keys():
+    frame = scored_rows(2)
+    grade = np.array(["B", "Z"], dtype=object)
+    with pytest.raises(HistoryError, match=r"grades \['Z'\] .* \(rows 1\)"):
+        decide_arrays(P, _facts(frame), grade, np.zeros(2, bool))
