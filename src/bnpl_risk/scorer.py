@@ -161,22 +161,25 @@ class RiskScorer:
         applications: pd.DataFrame,
         *,
         blocked=(),
+        reasons: bool = True,
     ) -> pd.DataFrame:
         """Decision per application: pd, score, grade, approved, limit, products, reasons.
 
         Model reasons (the top adverse contributions) are computed only for
         declined applications and reduced limits, which are the ones that
-        carry reasons.
+        carry reasons. ``reasons=False`` skips them (TreeSHAP costs far more
+        than scoring): the reason columns then hold the policy's rule
+        reasons only, and everything else is unchanged.
         """
         scored = self.assess(histories, applications)
         X = scored[self.features_.get_feature_names_out()]
         out = apply_policy(self.policy_, scored, blocked=blocked)
         explain = np.flatnonzero(~out["approved"] | (out["reason_codes"].map(len) > 0))
-        if len(explain):
-            reasons: list[list[Reason]] = [[] for _ in range(len(X))]
+        if reasons and len(explain):
+            model_reasons: list[list[Reason]] = [[] for _ in range(len(X))]
             for i, rs in zip(explain, self._model_reasons(X.iloc[explain]), strict=True):
-                reasons[i] = rs
-            out = apply_policy(self.policy_, scored, blocked=blocked, model_reasons=reasons)
+                model_reasons[i] = rs
+            out = apply_policy(self.policy_, scored, blocked=blocked, model_reasons=model_reasons)
         return pd.concat([scored[["customer_id", "pd", "score", "grade"]], out], axis=1)
 
     def _model_reasons(self, X: pd.DataFrame) -> list[list[Reason]]:

@@ -1,0 +1,91 @@
+"""Partition the book once into buckets of whole customers, spilled to disk as Arrow files.
+
+One streaming pass per table: read a record batch, give each row its bucket
+(hash of its customer, or of its group leader, see ``_links``) and its row
+number in the input table, and let ``pyarrow.dataset.write_dataset`` append
+it to the bucket's directory. A chunk then reads exactly its own rows, so
+a run reads the book twice (links, spill) whatever the number of chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from bnpl_risk.batch._hash import bucket_of, hash_ids
+from bnpl_risk.batch._links import LINK_COLUMNS, Routing, key_hashes
+from bnpl_risk.batch._sources import Source
+
+__all__ = ["ROW", "read_bucket", "spill"]
+
+ROW = "_row"
+"""Column holding each row's position in its input table (across part files)."""
+
+_BUCKET = "_bucket"
+_FORMAT = ds.IpcFileFormat()
+
+
+def spill(
+    sources: Mapping[str, Source],
+    schemas: Mapping[str, pa.Schema],
+    routing: Routing,
+    n_buckets: int,
+    directory: Path,
+) -> dict[str, int]:
+    """Write every table to ``directory/<table>/<bucket>/``; returns rows read per table."""
+    rows = {}
+    for table, source in sources.items():
+        counter = [0]
+        schema = (
+            schemas[table].append(pa.field(ROW, pa.int64())).append(pa.field(_BUCKET, pa.int32()))
+        )
+        ds.write_dataset(
+            _tagged(source, table, routing, n_buckets, counter),
+            directory / table,
+            schema=schema,
+            format=_FORMAT,
+            partitioning=ds.partitioning(pa.schema([(_BUCKET, pa.int32())])),
+            basename_template="part-{i}.arrow",
+            existing_data_behavior="delete_matching",
+            max_rows_per_group=1 << 16,
+            min_rows_per_group=1 << 14,
+        )
+        rows[table] = counter[0]
+    return rows
+
+
+def read_bucket(directory: Path, table: str, bucket: int, schema: pa.Schema) -> pd.DataFrame:
+    """One bucket of one table as pandas, in input row order, with :data:`ROW`."""
+    full = schema.append(pa.field(ROW, pa.int64()))
+    path = directory / table / str(bucket)
+    if path.is_dir():
+        data = ds.dataset(path, format=_FORMAT, schema=full).to_table()
+        data = data.take(pc.sort_indices(data[ROW]))
+    else:
+        data = full.empty_table()
+    return data.to_pandas()
+
+
+def _tagged(
+    source: Source, table: str, routing: Routing, n_buckets: int, counter: list[int]
+) -> Iterator[pa.RecordBatch]:
+    link = LINK_COLUMNS.get(table)
+    for batch in source.batches():
+        customers = hash_ids(batch.column("customer_id"))
+        keys = None
+        if link is not None and len(routing) and (customers == 0).any():
+            keys = np.zeros(len(batch), dtype=np.uint64)
+            orphan = customers == 0
+            keys[orphan] = key_hashes(table, pc.filter(batch.column(link), pa.array(orphan)))
+        bucket = bucket_of(routing.route(customers, keys), n_buckets).astype(np.int32)
+        start = counter[0]
+        counter[0] += len(batch)
+        yield batch.append_column(ROW, pa.array(np.arange(start, counter[0]))).append_column(
+            _BUCKET, pa.array(bucket)
+        )
