@@ -443,6 +443,9 @@ def _ns(frame: pd.DataFrame, table: str, column: str) -> np.ndarray:
 def _float(frame: pd.DataFrame, table: str, column: str) -> np.ndarray:
     """A numeric column as float64 (missing: NaN)."""
     series = frame[column]
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":
+        # NumPy numbers hold no NA: a plain cast skips pandas' NA scan (slow on ints).
+        return series.to_numpy().astype(np.float64)
     try:
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:
