@@ -128,21 +128,24 @@ def single_row(name: str, model: CreditModel, X: pd.DataFrame, calls: int) -> No
     rows = [X.iloc[[i % len(X)]] for i in range(calls)]
     arrays = [model._spec.encode(r, "CreditModel") for r in rows]  # what the booster sees
 
-    def latencies(run, inputs):
-        """p50, p99 of wall-clock and of this thread's CPU time (blind to preemption), ms."""
-        for item in inputs[:100]:  # warm up
-            run(item)
-        wall, cpu = np.empty(len(inputs)), np.empty(len(inputs))
-        for i, item in enumerate(inputs):
+    runs = {
+        "ours": lambda i: model.predict_proba(rows[i]),
+        "raw": lambda i: model.booster_.predict(arrays[i], num_threads=1),
+    }
+    for i in range(100):  # warm up
+        for run in runs.values():
+            run(i)
+    # Each call timed next to its reference, so that load from other processes hits both.
+    wall = {name: np.empty(calls) for name in runs}
+    cpu = {name: np.empty(calls) for name in runs}
+    for i in range(calls):
+        for which, run in runs.items():
             start, start_cpu = time.perf_counter(), time.thread_time()
-            run(item)
-            wall[i], cpu[i] = time.perf_counter() - start, time.thread_time() - start_cpu
-        return np.percentile(wall, [50, 99]) * 1e3, np.percentile(cpu, [50, 99]) * 1e3
-
-    (ours, ours_cpu), (raw, raw_cpu) = (
-        latencies(model.predict_proba, rows),
-        latencies(lambda a: model.booster_.predict(a, num_threads=1), arrays),
-    )
+            run(i)
+            wall[which][i] = time.perf_counter() - start
+            cpu[which][i] = time.thread_time() - start_cpu
+    ours, raw = (np.percentile(wall[which], [50, 99]) * 1e3 for which in runs)
+    ours_cpu, raw_cpu = (np.percentile(cpu[which], [50, 99]) * 1e3 for which in runs)
     print(
         f"single row {name} ({model.best_iteration_} trees), ms: "
         f"predict_proba(1-row DataFrame) wall p50 {ours[0]:.3f} p99 {ours[1]:.3f}, "
