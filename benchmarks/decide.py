@@ -8,6 +8,8 @@ Prints p50 / p99 wall-clock latency (and median CPU time) over 1,000 calls of:
   feature vector (a one-row DataFrame). Floor: p99 at most 1 ms.
 - ``FeatureBuilder.transform`` of that application alone. Floor: p99 at most
   5 ms.
+- what the model's reasons cost when a decision shows them: TreeSHAP alone
+  (``Booster.predict(pred_contrib=True)``) and ``CreditModel.top_reasons``;
 - the reference, ``Booster.predict`` of the raw row on one thread, and each
   figure's ratio to it, measured in the same run.
 
@@ -102,6 +104,12 @@ def case(scorer: RiskScorer, h: Histories, app: pd.DataFrame, calls: int, label:
                 x, customer_id=a["customer_id"]
             ),
             "FeatureBuilder.transform alone": lambda: scorer.features_.transform(h, app),
+            "Booster.predict pred_contrib (TreeSHAP)": lambda: booster.predict(
+                row, raw_score=True, pred_contrib=True, num_threads=1
+            ),
+            "CreditModel.top_reasons (the reasons)": lambda: scorer.model_.top_reasons(
+                x, k=scorer.policy_.max_reasons
+            ),
         },
         calls,
     )
