@@ -201,7 +201,12 @@ class RiskScorer:
         *,
         blocked=(),
     ) -> Decision:
-        """Decide one application at checkout from the customer's history rows."""
+        """Decide one application at checkout from the customer's history rows.
+
+        The same decision as the application's row of :meth:`decide`, built
+        without frames or a second policy pass; the model's reasons
+        (TreeSHAP) are computed only when the decision shows them.
+        """
         app = pd.DataFrame(
             {
                 "application_id": [f"{customer_id}@{pd.Timestamp(as_of).isoformat()}"],
@@ -238,6 +243,22 @@ class RiskScorer:
         ------
         FeatureError
             If features are missing, or the vector has the wrong length.
+
+        Examples
+        --------
+        >>> from bnpl_risk.datasets import make_bnpl_histories
+        >>> book = make_bnpl_histories(300, seed=2)
+        >>> scorer = RiskScorer(random_state=0).fit(book.histories, book.applications)
+        >>> app = book.applications.head(1)
+        >>> a = app.iloc[0]
+        >>> one = scorer.decide_one(
+        ...     book.histories, a["customer_id"], a["as_of"], a["requested_amount"], a["channel"]
+        ... )
+        >>> x = scorer.features_.transform(book.histories, app)
+        >>> scorer.decide_features(
+        ...     x, application_id=one.application_id, customer_id=a["customer_id"]
+        ... ) == one
+        True
         """
         self._check_fitted()
         names = self.features_.feature_names_out_
