@@ -262,32 +262,7 @@ class RiskScorer:
         """
         self._check_fitted()
         names = self.features_.feature_names_out_
-        missing: list = []
-        if isinstance(x, pd.DataFrame):
-            if len(x) != 1:
-                raise FeatureError(
-                    f"decide_features takes one application; got {len(x)} rows. "
-                    "Use decide for many."
-                )
-            if list(x.columns) != list(names):  # selecting columns costs more than the trees
-                missing = [n for n in names if n not in x.columns]
-                x = x if missing else x[list(names)]
-            values = None if missing else x.to_numpy(dtype=float)[0]
-        elif isinstance(x, Mapping):
-            missing = [n for n in names if n not in x]
-            values = None if missing else np.array([x[n] for n in names], dtype=float)
-        else:
-            values = np.asarray(x, dtype=float)
-            if values.shape != (len(names),):
-                raise FeatureError(
-                    f"decide_features: expected {len(names)} feature values in the order of "
-                    f"features_.get_feature_names_out(); got shape {values.shape}."
-                )
-        if missing:
-            raise FeatureError(
-                f"decide_features: features {format_keys(missing)} are missing; pass every "
-                "name of features_.get_feature_names_out()."
-            )
+        values = _feature_vector(x, names)
         X = pd.DataFrame(values[None, :], columns=pd.Index(names, dtype=object))
         return self._decide_row(X, str(application_id), str(customer_id), blocked)
 
@@ -324,3 +299,39 @@ class RiskScorer:
             reasons_zh=tuple(r.zh for r in reasons),
             policy_version=policy.version,
         )
+
+
+def _feature_vector(x, names) -> np.ndarray:
+    """One application's features as floats in the order of ``names``, or FeatureError."""
+    frame = isinstance(x, pd.DataFrame)
+    if frame and len(x) != 1:
+        raise FeatureError(
+            f"decide_features takes one application; got {len(x)} rows. Use decide for many."
+        )
+    # A frame already in feature order needs no look-up: that costs more than the trees.
+    in_order = frame and list(x.columns) == list(names)
+    if (frame and not in_order) or isinstance(x, Mapping):
+        missing = [n for n in names if n not in (x.columns if frame else x)]
+        if missing:
+            raise FeatureError(
+                f"decide_features: features {format_keys(missing)} are missing; pass every "
+                "name of features_.get_feature_names_out()."
+            )
+    try:
+        if frame:
+            values = (x if in_order else x[list(names)]).to_numpy(dtype=float)[0]
+        elif isinstance(x, Mapping):
+            values = np.array([x[n] for n in names], dtype=float)
+        else:
+            values = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise FeatureError(
+            f"decide_features: feature values must be numbers ({exc}); convert them with "
+            "pd.to_numeric or pass the output of features_.transform."
+        ) from None
+    if values.shape != (len(names),):
+        raise FeatureError(
+            f"decide_features: expected {len(names)} feature values in the order of "
+            f"features_.get_feature_names_out(); got shape {values.shape}."
+        )
+    return values

@@ -111,3 +111,7 @@ def test_decide_features_refuses_a_bad_vector(book, scorer, mixed):
         scorer.decide_features({k: v for k, v in x.iloc[0].items() if k != "age_years"})
     with pytest.raises(FeatureError, match=r"expected \d+ feature values .* got shape \(3,\)"):
         scorer.decide_features(np.zeros(3))
+    with pytest.raises(FeatureError, match="feature values must be numbers"):
+        scorer.decide_features(x.head(1).astype(object).assign(age_years="thirty"))
+    with pytest.raises(FeatureError, match="feature values must be numbers"):
+        scorer.decide_features({**x.iloc[0].to_dict(), "kyc_level": "high"})
