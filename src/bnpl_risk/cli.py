@@ -197,6 +197,26 @@ def _monitor(args: argparse.Namespace) -> int:
     return 1 if (table["status"] == "act").any() and args.fail_on_act else 0
 
 
+def _score(args: argparse.Namespace) -> int:
+    from bnpl_risk.batch import DEFAULT_CHUNK_CUSTOMERS, score_book
+
+    result = score_book(
+        args.model,
+        args.data,
+        args.out,
+        applications=args.applications,
+        rejects=args.rejects,
+        chunk_customers=args.chunk_customers or DEFAULT_CHUNK_CUSTOMERS,
+        jobs=args.jobs,
+        reasons=not args.no_reasons,
+        overwrite=args.overwrite,
+    )
+    print(result.report())
+    if args.rejects:
+        print(f"rejects written to {args.rejects}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from bnpl_risk.demo import run_demo
 
@@ -255,6 +275,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", type=int, default=25, help="rows to print")
     p.add_argument("--fail-on-act", action="store_true", help="exit 1 when anything is 'act'")
     p.set_defaults(run=_monitor)
+
+    p = sub.add_parser("score", help="score and decide a whole book, chunk by chunk, resumably")
+    p.add_argument("--model", required=True, help="saved scorer directory")
+    p.add_argument("--data", required=True, help="histories directory (files or part directories)")
+    p.add_argument("--applications", help="applications file or directory; default: in --data")
+    p.add_argument("--out", required=True, help="output directory (resumed if interrupted)")
+    p.add_argument("--rejects", help="also write every reject to this file (.csv or .parquet)")
+    p.add_argument(
+        "--chunk-customers",
+        type=int,
+        help="customers per chunk, which bounds memory (default 50,000)",
+    )
+    p.add_argument("--jobs", type=int, default=1, help="processes scoring chunks at once")
+    p.add_argument(
+        "--no-reasons", action="store_true", help="skip the model's reasons (much faster)"
+    )
+    p.add_argument("--overwrite", action="store_true", help="discard a previous run in --out")
+    p.set_defaults(run=_score)
 
     p = sub.add_parser("demo", help="run the whole path on the built-in sample data")
     p.add_argument("--data", default=str(SAMPLE_DIR))

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bnpl_risk.batch._sources import TABLES
 from bnpl_risk.errors import BnplRiskError
 
 __all__ = ["ResumeError", "Run", "write_atomic"]
@@ -159,7 +160,7 @@ class Run:
         frames = [pd.DataFrame(c).T for c in self.manifest["parts"].values()]
         if not frames:
             return pd.DataFrame(columns=COUNTS, dtype="int64").rename_axis("table")
-        total = pd.concat(frames).groupby(level=0, sort=False).sum()
+        total = pd.concat(frames).groupby(level=0).sum().reindex(TABLES)
         return total[COUNTS].astype("int64").rename_axis("table")
 
     def finish(self, summary: pd.DataFrame, seconds: float) -> None:
@@ -203,21 +204,35 @@ def _mismatch(out: Path, differ: list[str], old: dict, new: dict) -> str:
     for key in differ:
         then, now = old.get(key), new.get(key)
         if key == "model":
-            then, now = (
-                f"manifest sha256 {str((v or {}).get('sha256'))[:12]}... ({(v or {}).get('path')})"
-                for v in (then, now)
+            details.append(
+                f"the model differs (its manifest.json had sha256 {str(then)[:12]}... then, "
+                f"{str(now)[:12]}... now)"
             )
         elif key == "inputs":
-            changed = sorted(
-                t for t in set(then or {}) | set(now or {}) if (then or {}).get(t) != now.get(t)
-            )
-            then, now = "as recorded", f"changed for {', '.join(changed)}"
-        details.append(f"{_WHAT[key]} differs ({then} then; {now} now)")
+            details.append(f"the input files changed ({_changed_files(then or {}, now or {})})")
+        else:
+            details.append(f"{_WHAT[key]} differs ({then} then, {now} now)")
     return (
         f"{out} holds parts of a different run: {'; '.join(details)}. Resuming would mix "
         "results of two runs. Score into a new --out directory, or pass --overwrite "
         "(overwrite=True) to discard the old parts."
     )
+
+
+def _changed_files(then: dict, now: dict) -> str:
+    """Which files of which tables were added, removed or rewritten (size or mtime)."""
+    parts = []
+    for table in TABLES:
+        old = {f[0]: f[1:] for f in then.get(table, [])}
+        new = {f[0]: f[1:] for f in now.get(table, [])}
+        for verb, names in (
+            ("rewritten", [n for n in new if n in old and new[n] != old[n]]),
+            ("added", [n for n in new if n not in old]),
+            ("removed", [n for n in old if n not in new]),
+        ):
+            if names:
+                parts.append(f"{table}: {', '.join(Path(n).name for n in names)} {verb}")
+    return "; ".join(parts)
 
 
 def _remove(path: Path) -> None:

@@ -23,6 +23,8 @@ from bnpl_risk.histories._coerce import coerce_table, require_columns
 from bnpl_risk.histories.schema import SCHEMAS
 
 TABLES = ("customers", "orders", "installments", "applications")
+ROW = "_row"
+"""Column holding each row's position in its input table (across part files)."""
 _SUFFIXES = {".csv": "csv", ".parquet": "parquet"}
 _BATCH_ROWS = 1 << 18
 

@@ -20,12 +20,9 @@ import pyarrow.dataset as ds
 
 from bnpl_risk.batch._hash import bucket_of, hash_ids
 from bnpl_risk.batch._links import LINK_COLUMNS, Routing, key_hashes
-from bnpl_risk.batch._sources import Source
+from bnpl_risk.batch._sources import ROW, Source
 
-__all__ = ["ROW", "read_bucket", "spill"]
-
-ROW = "_row"
-"""Column holding each row's position in its input table (across part files)."""
+__all__ = ["read_bucket", "spill"]
 
 _BUCKET = "_bucket"
 _FORMAT = ds.IpcFileFormat()

@@ -105,26 +105,30 @@ class BatchResult:
     chunks : int
     resumed : int
         Chunks found finished by an earlier, interrupted run and skipped.
+    applications : int
+        Applications (scored or rejected) in the chunks this call did.
     seconds : float
-        Wall time of this call.
+        Wall time of this call, reading and partitioning included.
     """
 
     out: Path
     summary: pd.DataFrame
     chunks: int
     resumed: int
+    applications: int
     seconds: float
 
     @property
     def applications_per_second(self) -> float:
-        """Applications (scored or rejected) per second of this call."""
-        return float(self.summary.loc["applications", "rows_in"]) / max(self.seconds, 1e-9)
+        """Applications of this call per second of this call, end to end."""
+        return self.applications / max(self.seconds, 1e-9)
 
     def report(self) -> str:
         """The summary as text, as ``bnpl-risk score`` prints it."""
         lines = [
-            f"{self.out}: {self.chunks} chunks ({self.resumed} finished earlier and skipped) "
-            f"in {self.seconds:.1f}s, {self.applications_per_second:,.0f} applications/s",
+            f"{self.out}: {self.chunks} chunks, {self.resumed} of them finished earlier and "
+            f"skipped; {self.applications:,} applications in {self.seconds:.1f}s "
+            f"({self.applications_per_second:,.0f}/s)",
             self.summary.to_string(),
         ]
         lines.append("every table: rows in = rows scored + rows rejected")
@@ -228,9 +232,11 @@ def score_book(
     task = _Task(str(model_dir.resolve()), identity["model"], spilled, run.out, schemas, reasons)
     finished = [c["applications"]["rows_in"] for c in run.manifest["parts"].values()]
     report.start(run.rows_in["applications"], sum(finished), n_chunks, n_chunks - len(todo))
+    applications = 0
     try:
         for chunk, counts in _chunks(task, todo, jobs):
             run.record_part(chunk, counts)
+            applications += counts["applications"]["rows_in"]
             report.advance(counts["applications"]["rows_in"])
     finally:
         report.close()
@@ -240,7 +246,7 @@ def score_book(
     run.finish(summary, seconds)
     if rejects is not None:
         _write_rejects(read_rejects(run.out), Path(rejects))
-    return BatchResult(run.out, summary, n_chunks, n_chunks - len(todo), seconds)
+    return BatchResult(run.out, summary, n_chunks, n_chunks - len(todo), applications, seconds)
 
 
 def read_scores(out) -> pd.DataFrame:

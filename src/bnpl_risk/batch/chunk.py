@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from bnpl_risk.batch._sources import ROW, TABLES
 from bnpl_risk.histories import Histories, validate_applications, validate_histories
 from bnpl_risk.histories._coerce import coerce_table
 from bnpl_risk.histories._rejects import REJECT_COLUMNS, Failures, combine
@@ -55,8 +56,6 @@ __all__ = [
     "score_chunk",
 ]
 
-TABLES = ("customers", "orders", "installments", "applications")
-ROW = "_row"
 
 _TEXT_LIST = pa.list_(pa.string())
 DECISION_SCHEMA = pa.schema(
