@@ -32,12 +32,12 @@ import numpy as np
 from bnpl_risk.batch._hash import hash_ids
 from bnpl_risk.batch._sources import Source
 
-__all__ = ["LINK_COLUMNS", "Routing", "components", "find_routing", "key_hashes"]
+__all__ = ["KEY_SPACES", "LINK_COLUMNS", "Routing", "components", "find_routing", "key_hashes"]
 
 # The key each table's rows share with other customers' rows; orders and
 # installments share one key space (order_id = loan_id).
 LINK_COLUMNS = {"orders": "order_id", "installments": "loan_id", "applications": "application_id"}
-_SPACE = {"orders": np.uint64(0), "installments": np.uint64(0), "applications": np.uint64(1)}
+KEY_SPACES = {"orders": 0, "installments": 0, "applications": 1}
 _PARTITIONS = 64
 
 
@@ -79,7 +79,7 @@ class Routing:
 def key_hashes(table: str, values) -> np.ndarray:
     """Hash of each row's link key in its key space; 0 where the key is missing."""
     hashes = hash_ids(values)
-    return np.where(hashes == 0, np.uint64(0), hashes ^ _SPACE[table])
+    return np.where(hashes == 0, np.uint64(0), hashes ^ np.uint64(KEY_SPACES[table]))
 
 
 def find_routing(sources: Mapping[str, Source], workdir: Path) -> Routing:
@@ -133,23 +133,24 @@ def _write_pairs(files, keys: np.ndarray, customers: np.ndarray) -> None:
 
 def _links_in(file: Path):
     """Edges between customers sharing a key, and keys whose customer-less rows join one."""
-    pairs = np.unique(np.fromfile(file, dtype=np.uint64).reshape(-1, 2), axis=0)
-    keys, customers = pairs[:, 0], pairs[:, 1]
+    pairs = np.fromfile(file, dtype=np.uint64).reshape(-1, 2)
+    if len(pairs) == 0:
+        return (np.zeros(0, dtype=np.uint64),) * 4
+    order = np.argsort(pairs[:, 0])
+    keys, customers = pairs[order, 0], pairs[order, 1]
     start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     size = np.diff(np.r_[start, len(keys)])
-    shared = np.repeat(size > 1, size)
-    keys, customers = keys[shared], customers[shared]
-    # Sorted pairs put a missing customer (hash 0) first in its key's run;
-    # the run's last customer is always a real one.
-    last = np.r_[keys[1:] != keys[:-1], True] if len(keys) else np.zeros(0, dtype=bool)
-    anchor = np.repeat(customers[last], np.diff(np.r_[0, np.flatnonzero(last) + 1]))
+    # A key is shared when its customers differ: rare, so only those runs go on.
+    low = np.minimum.reduceat(customers, start)
+    high = np.maximum.reduceat(customers, start)
+    shared = np.repeat(low != high, size)
+    # The largest customer hash of a shared key is a real customer (a
+    # missing one hashes to 0): the anchor its other customers link to.
+    anchor = np.repeat(high, size)[shared]
+    customers, keys = customers[shared], keys[shared]
     real = customers != 0
-    return (
-        customers[real],
-        anchor[real],
-        keys[~real],
-        anchor[~real],
-    )
+    orphan_keys, first = np.unique(keys[~real], return_index=True)
+    return customers[real], anchor[real], orphan_keys, anchor[~real][first]
 
 
 def _routing(a, b, orphan_keys, orphan_anchor) -> Routing:

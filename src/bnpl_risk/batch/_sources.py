@@ -56,8 +56,13 @@ class Source:
         """Record batches of the contract columns (or of ``columns``), in file order."""
         names = list(columns or SCHEMAS[self.table].names)
         try:
+            # Little read-ahead: memory stays a few batches whatever the book.
             yield from self.dataset().to_batches(
-                columns=names, batch_size=_BATCH_ROWS, use_threads=True
+                columns=names,
+                batch_size=_BATCH_ROWS,
+                batch_readahead=2,
+                fragment_readahead=1,
+                use_threads=True,
             )
         except (pa.ArrowException, OSError) as exc:
             raise HistoryError(

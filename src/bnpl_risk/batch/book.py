@@ -76,17 +76,20 @@ from bnpl_risk.batch.chunk import (
 from bnpl_risk.errors import BnplRiskError, ConfigError
 from bnpl_risk.histories._rejects import combine
 from bnpl_risk.io import load_scorer
+from bnpl_risk.scorer import RiskScorer
 
 __all__ = [
     "DEFAULT_CHUNK_CUSTOMERS",
     "BatchResult",
     "ResumeError",
+    "decisions_frame",
+    "load_worker_scorer",
     "read_rejects",
     "read_scores",
     "score_book",
 ]
 
-DEFAULT_CHUNK_CUSTOMERS = 50_000
+DEFAULT_CHUNK_CUSTOMERS = 20_000
 """Customers per chunk by default: a few hundred MB per worker on a typical book."""
 
 
@@ -166,7 +169,7 @@ def score_book(
     rejects : path-like, optional
         Also write every reject to this one file (``.csv``, else Parquet).
         They are always in ``out/rejects/``.
-    chunk_customers : int, default 50,000
+    chunk_customers : int, default 20,000
         Customers per chunk; bounds the memory of each worker.
     jobs : int, default 1
         Processes scoring chunks at once.
@@ -266,14 +269,18 @@ def read_scores(out) -> pd.DataFrame:
         If ``out`` holds no finished run (an interrupted one is finished by
         running :func:`score_book` again with the same arguments).
     """
-    table = pa.concat_tables(
-        [pq.read_table(p, schema=DECISION_SCHEMA) for p in _parts(out, "scores")]
-    )
+    parts = [pq.read_table(p, schema=DECISION_SCHEMA) for p in _parts(out, "scores")]
+    return decisions_frame(pa.concat_tables(parts))
+
+
+def decisions_frame(table: pa.Table) -> pd.DataFrame:
+    """Decisions as written (``DECISION_SCHEMA``) as ``decide`` gives them, by application_id."""
     table = table.sort_by("application_id")
     frame = table.to_pandas()
-    for column in ("products", "reason_codes", "reasons_en", "reasons_zh"):
-        # Parquet lists come back as arrays; decide() gives tuples.
-        frame[column] = [tuple(v) for v in table.column(column).to_pylist()]
+    for field in DECISION_SCHEMA:
+        if pa.types.is_list(field.type):
+            # Parquet lists come back as arrays; decide() gives tuples.
+            frame[field.name] = [tuple(v) for v in table.column(field.name).to_pylist()]
     return frame.set_index("application_id")
 
 
@@ -330,13 +337,17 @@ def _score_part(task: _Task, chunk: int) -> tuple[int, dict]:
     return chunk, result.counts
 
 
-@functools.lru_cache(maxsize=2)
-def _scorer(model: str, sha: str):
-    """The scorer, loaded once per worker process (``sha`` keys the cache to its content)."""
+def load_worker_scorer(model) -> RiskScorer:
+    """A saved scorer with one LightGBM thread: in batch, processes use the cores."""
     scorer = load_scorer(model)
-    # One thread per process: jobs, not threads, use the cores.
     scorer.model_.set_params(num_threads=1)
     return scorer
+
+
+@functools.lru_cache(maxsize=2)
+def _scorer(model: str, sha: str) -> RiskScorer:
+    """The scorer, loaded once per worker process (``sha`` keys the cache to its content)."""
+    return load_worker_scorer(model)
 
 
 def _parts(out, sub: str) -> list[Path]:
