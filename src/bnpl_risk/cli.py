@@ -285,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--chunk-customers",
         type=int,
-        help="customers per chunk, which bounds memory (default 20,000)",
+        help="customers per chunk, which bounds memory (default 10,000)",
     )
     p.add_argument("--jobs", type=int, default=1, help="processes scoring chunks at once")
     p.add_argument(

@@ -160,3 +160,11 @@ def test_table_level_problems_stop_before_any_work(model_dir, tables, tmp_path):
     with pytest.raises(HistoryError, match="has no orders table: expected orders.csv"):
         _score(model_dir, data, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_partitioning_in_a_process_of_its_own(model_dir, data_dir, expected, tmp_path, monkeypatch):
+    # Large books are partitioned apart from the main process (memory); the
+    # threshold is lowered here so this small book takes that path.
+    monkeypatch.setattr("bnpl_risk.batch.book._PARTITION_APART_BYTES", 0)
+    run = _score(model_dir, data_dir, tmp_path / "out")
+    assert_same(results(run.out), expected)

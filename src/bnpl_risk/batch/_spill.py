@@ -19,13 +19,21 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from bnpl_risk.batch._hash import bucket_of, hash_ids
-from bnpl_risk.batch._links import LINK_COLUMNS, Routing, key_hashes
+from bnpl_risk.batch._links import LINK_COLUMNS, Routing, find_routing, key_hashes
 from bnpl_risk.batch._sources import ROW, Source
 
-__all__ = ["read_bucket", "spill"]
+__all__ = ["partition", "read_bucket", "spill"]
 
 _BUCKET = "_bucket"
 _FORMAT = ds.IpcFileFormat()
+
+
+def partition(
+    sources: Mapping[str, Source], schemas: Mapping[str, pa.Schema], n_buckets: int, work: Path
+) -> dict[str, int]:
+    """Find links, then spill every table to ``work/spill``; returns rows read per table."""
+    routing = find_routing(sources, work / "links")
+    return spill(sources, schemas, routing, n_buckets, work / "spill")
 
 
 def spill(
@@ -50,8 +58,9 @@ def spill(
             partitioning=ds.partitioning(pa.schema([(_BUCKET, pa.int32())])),
             basename_template="part-{i}.arrow",
             existing_data_behavior="delete_matching",
-            max_rows_per_group=1 << 16,
-            min_rows_per_group=1 << 14,
+            # Rows go out as they come: buffering per bucket would grow
+            # with the number of buckets, hence with the book.
+            min_rows_per_group=0,
         )
         rows[table] = counter[0]
     return rows

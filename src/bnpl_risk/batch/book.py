@@ -62,11 +62,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bnpl_risk._version import __version__
-from bnpl_risk.batch._links import find_routing
 from bnpl_risk.batch._progress import Progress
 from bnpl_risk.batch._run import COUNTS, FORMAT, ResumeError, Run, write_atomic
 from bnpl_risk.batch._sources import find_sources
-from bnpl_risk.batch._spill import read_bucket, spill
+from bnpl_risk.batch._spill import partition, read_bucket
 from bnpl_risk.batch.chunk import (
     DECISION_SCHEMA,
     REJECT_SCHEMA,
@@ -89,8 +88,10 @@ __all__ = [
     "score_book",
 ]
 
-DEFAULT_CHUNK_CUSTOMERS = 20_000
-"""Customers per chunk by default: a few hundred MB per worker on a typical book."""
+DEFAULT_CHUNK_CUSTOMERS = 10_000
+"""Customers per chunk by default: about 0.5 GB per worker on a typical book."""
+
+_PARTITION_APART_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def score_book(
     rejects : path-like, optional
         Also write every reject to this one file (``.csv``, else Parquet).
         They are always in ``out/rejects/``.
-    chunk_customers : int, default 20,000
+    chunk_customers : int, default 10,000
         Customers per chunk; bounds the memory of each worker.
     jobs : int, default 1
         Processes scoring chunks at once.
@@ -230,8 +231,7 @@ def score_book(
     if todo and (run.rows_in is None or not spilled.is_dir()):
         report.say(f"partitioning the book into {n_chunks} chunks of whole customers ...")
         run.clear_work()
-        routing = find_routing(sources, run.work / "links")
-        run.record_spill(spill(sources, schemas, routing, n_chunks, spilled))
+        run.record_spill(_partition(sources, schemas, n_chunks, run.work))
     task = _Task(str(model_dir.resolve()), identity["model"], spilled, run.out, schemas, reasons)
     finished = [c["applications"]["rows_in"] for c in run.manifest["parts"].values()]
     report.start(run.rows_in["applications"], sum(finished), n_chunks, n_chunks - len(todo))
@@ -250,6 +250,22 @@ def score_book(
     if rejects is not None:
         _write_rejects(read_rejects(run.out), Path(rejects))
     return BatchResult(run.out, summary, n_chunks, n_chunks - len(todo), applications, seconds)
+
+
+def _partition(sources, schemas, n_chunks: int, work: Path) -> dict[str, int]:
+    """Links and spill; for a large book in a process of its own.
+
+    Reading Parquet decodes a whole row group at once (hundreds of MB for
+    a million rows); in a process that then exits, that memory is not
+    held through the scoring phase on top of the workers'.
+    """
+    size = sum(f.stat().st_size for source in sources.values() for f in source.files)
+    if size < _PARTITION_APART_BYTES:
+        return partition(sources, schemas, n_chunks, work)
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        return pool.submit(partition, sources, schemas, n_chunks, work).result()
 
 
 def read_scores(out) -> pd.DataFrame:
