@@ -193,7 +193,7 @@ def score_spark_job(model: Path, data: Path, out: Path, log: Path) -> dict:
 def row(name: str, r: dict) -> str:
     rate = r["applications"] / r["seconds"]
     return (
-        f"{name:<38} {r['applications']:>11,} {r['seconds']:>8.1f} {rate:>9,.0f} "
+        f"{name:<48} {r['applications']:>11,} {r['seconds']:>8.1f} {rate:>9,.0f} "
         f"{r['peak_tree'] / GIB:>9.2f} {r['peak_one'] / GIB:>9.2f}"
     )
 
@@ -213,7 +213,7 @@ def main() -> None:
     logs.mkdir(exist_ok=True)
     print(f"machine: {os.cpu_count()} cores; model: {model}; book: {large}")
     print(
-        f"\n{'run':<38} {'apps':>11} {'seconds':>8} {'apps/s':>9} {'tree GiB':>9} {'proc GiB':>9}"
+        f"\n{'run':<48} {'apps':>11} {'seconds':>8} {'apps/s':>9} {'tree GiB':>9} {'proc GiB':>9}"
     )
     runs = {}
     for jobs in (1, 2):

@@ -169,3 +169,11 @@ def test_a_lost_part_is_scored_again(model_dir, data_dir, expected, tmp_path):
     run = _score(model_dir, data_dir, out)
     assert run.resumed == run.chunks - 1
     assert_same(results(out), expected)
+
+
+def test_a_model_changed_during_the_run_is_refused(model_dir):
+    from bnpl_risk.batch.book import _scorer
+    from bnpl_risk.errors import ArtifactError
+
+    with pytest.raises(ArtifactError, match=r"changed during the run \(manifest.json sha256 0000"):
+        _scorer(str(model_dir), "0" * 64)

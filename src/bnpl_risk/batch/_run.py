@@ -86,6 +86,8 @@ class Run:
             differ = [k for k in _WHAT if old.get("identity", {}).get(k) != identity.get(k)]
             if differ:
                 raise ResumeError(_mismatch(out, differ, old.get("identity", {}), identity))
+            # Finished again by finish(); until then, readers see an unfinished run.
+            old.pop("complete", None)
             return cls(out, identity, old)
         if names and not overwrite:
             raise ResumeError(
@@ -176,12 +178,18 @@ class Run:
 
 
 def write_atomic(path: Path, data: bytes | pa.Table) -> None:
-    """Write bytes or an Arrow table (as Parquet) to ``path`` via a temporary file and a rename."""
+    """Write bytes or an Arrow table (as Parquet) to ``path`` via a temporary file and a rename.
+
+    The file is flushed to disk before the rename, so after a crash a part
+    is either complete under its name or absent.
+    """
     tmp = path.with_name(path.name + ".tmp")
     if isinstance(data, pa.Table):
         pq.write_table(data, tmp)
     else:
         tmp.write_bytes(data)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
     os.replace(tmp, path)
 
 

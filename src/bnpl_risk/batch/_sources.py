@@ -93,7 +93,7 @@ class Source:
         out = []
         for file in self.files:
             stat = file.stat()
-            out.append([str(file), stat.st_size, stat.st_mtime_ns])
+            out.append([str(file.resolve()), stat.st_size, stat.st_mtime_ns])
         return out
 
 

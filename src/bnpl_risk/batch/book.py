@@ -8,7 +8,9 @@ How a run goes:
    loan or application id) are grouped, so they land in one chunk.
 3. *Spill*: one streaming pass per table writes each row, with its input
    row number, to its chunk's bucket (a stable hash of its customer id, or
-   of its group's leader) as Arrow files under ``out/.work``.
+   of its group's leader) as Arrow files under ``out/.work``. For a large
+   book, links and spill run in a process of their own, so their reading
+   buffers are gone before the workers start.
 4. Each chunk is read alone, validated in reject mode, scored and decided
    (:func:`~bnpl_risk.batch.chunk.score_chunk`), and written as
    ``scores/part-NNNNN.parquet`` and ``rejects/part-NNNNN.parquet`` by an
@@ -72,7 +74,7 @@ from bnpl_risk.batch.chunk import (
     TABLES,
     score_chunk,
 )
-from bnpl_risk.errors import BnplRiskError, ConfigError
+from bnpl_risk.errors import ArtifactError, BnplRiskError, ConfigError
 from bnpl_risk.histories._rejects import combine
 from bnpl_risk.io import load_scorer
 from bnpl_risk.scorer import RiskScorer
@@ -134,8 +136,9 @@ class BatchResult:
             f"skipped; {self.applications:,} applications in {self.seconds:.1f}s "
             f"({self.applications_per_second:,.0f}/s)",
             self.summary.to_string(),
+            # score_book checked it before returning (_check_conservation).
+            "every table: rows in = rows scored + rows rejected",
         ]
-        lines.append("every table: rows in = rows scored + rows rejected")
         return "\n".join(lines)
 
 
@@ -219,7 +222,7 @@ def score_book(
     identity = {
         "format": FORMAT,
         "library_version": __version__,
-        "model": hashlib.sha256((model_dir / "manifest.json").read_bytes()).hexdigest(),
+        "model": _manifest_sha(model_dir),
         "inputs": {table: source.fingerprint() for table, source in sources.items()},
         "chunk_customers": chunk_customers,
         "n_chunks": n_chunks,
@@ -362,8 +365,19 @@ def load_worker_scorer(model) -> RiskScorer:
 
 @functools.lru_cache(maxsize=2)
 def _scorer(model: str, sha: str) -> RiskScorer:
-    """The scorer, loaded once per worker process (``sha`` keys the cache to its content)."""
+    """The run's scorer, loaded once per worker process; refused if it changed since the start."""
+    found = _manifest_sha(Path(model))
+    if found != sha:
+        raise ArtifactError(
+            f"{model} changed during the run (manifest.json sha256 {sha[:12]}... at the "
+            f"start, {found[:12]}... now); chunks would be scored by two models. Restore it, "
+            "or score again into a new --out (or with --overwrite)."
+        )
     return load_worker_scorer(model)
+
+
+def _manifest_sha(model: Path) -> str:
+    return hashlib.sha256((model / "manifest.json").read_bytes()).hexdigest()
 
 
 def _parts(out, sub: str) -> list[Path]:
