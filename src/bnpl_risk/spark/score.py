@@ -286,5 +286,9 @@ def _score_group(scorer, reasons: bool, rows: pd.DataFrame) -> pd.DataFrame:
         result.rejects.assign(**{_KIND: "reject"}),
     ]
     out = pd.concat(parts, ignore_index=True).reindex(columns=[n for n, _ in _OUTPUT])
-    # Spark wants None, not NaN, where a kind of row has no value.
-    return out.astype(object).where(out.notna(), None)
+    for name, kind in _OUTPUT:
+        if pa.types.is_list(kind) or pa.types.is_string(kind):
+            # As pyspark takes them: Python objects (not Arrow-backed text,
+            # which pandas >= 3 makes), None where a kind of row has no value.
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+    return out
