@@ -89,6 +89,7 @@ def test_jobs_do_not_change_the_result(model_dir, data_dir, expected, tmp_path):
     assert_same(results(run.out), expected)
 
 
+@pytest.mark.slow
 def test_model_reasons_as_decide_gives_them(model_dir, data_dir, tables, scorer, tmp_path):
     run = _score(model_dir, data_dir, tmp_path / "out", reasons=True)
     scores, _ = results(run.out)

@@ -136,7 +136,13 @@ class Run:
         _remove(self.work)
 
     @property
-    def rows_in(self) -> dict | None:
+    def spilled(self) -> bool:
+        """Whether the input was partitioned (and its rows counted)."""
+        return self.manifest["rows_in"] is not None
+
+    @property
+    def rows_in(self) -> dict[str, int]:
+        """Rows read per table by the spill."""
         return self.manifest["rows_in"]
 
     def part_paths(self, chunk: int) -> tuple[Path, Path]:

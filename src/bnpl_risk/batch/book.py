@@ -219,10 +219,11 @@ def score_book(
     sources = find_sources(data, applications)
     schemas = {table: source.schema() for table, source in sources.items()}
     n_chunks = max(1, math.ceil(sources["customers"].count_rows() / chunk_customers))
+    model_sha = _manifest_sha(model_dir)
     identity = {
         "format": FORMAT,
         "library_version": __version__,
-        "model": _manifest_sha(model_dir),
+        "model": model_sha,
         "inputs": {table: source.fingerprint() for table, source in sources.items()},
         "chunk_customers": chunk_customers,
         "n_chunks": n_chunks,
@@ -231,11 +232,11 @@ def score_book(
     run = Run.open(out, identity, overwrite=overwrite)
     todo = [k for k in range(n_chunks) if not run.done(k)]
     spilled = run.work / "spill"
-    if todo and (run.rows_in is None or not spilled.is_dir()):
+    if todo and (not run.spilled or not spilled.is_dir()):
         report.say(f"partitioning the book into {n_chunks} chunks of whole customers ...")
         run.clear_work()
         run.record_spill(_partition(sources, schemas, n_chunks, run.work))
-    task = _Task(str(model_dir.resolve()), identity["model"], spilled, run.out, schemas, reasons)
+    task = _Task(str(model_dir.resolve()), model_sha, spilled, run.out, schemas, reasons)
     finished = [c["applications"]["rows_in"] for c in run.manifest["parts"].values()]
     report.start(run.rows_in["applications"], sum(finished), n_chunks, n_chunks - len(todo))
     applications = 0

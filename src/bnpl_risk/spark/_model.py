@@ -12,11 +12,15 @@ import functools
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bnpl_risk.batch.book import load_worker_scorer
 from bnpl_risk.errors import ArtifactError
 from bnpl_risk.io import read_manifest
 from bnpl_risk.scorer import RiskScorer
+
+if TYPE_CHECKING:
+    from pyspark import Broadcast
 
 __all__ = ["ShippedModel", "ship"]
 
@@ -39,7 +43,7 @@ class ShippedModel:
         return _load(self)
 
 
-def ship(spark, model) -> object:
+def ship(spark, model) -> Broadcast[ShippedModel]:
     """Read the artifact in ``model`` (checked) and broadcast it; returns the broadcast."""
     directory = Path(model)
     manifest = read_manifest(directory)

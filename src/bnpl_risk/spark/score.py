@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -84,10 +84,9 @@ class SparkResult:
 
     def summary(self) -> pd.DataFrame:
         """Rows in, scored and rejected per table, as :class:`~bnpl_risk.batch.BatchResult`."""
-        rejected = (
-            self.rejects.select("table", "row").distinct().groupBy("table").count().toPandas()
-        )
-        rejected = rejected.set_index("table")["count"].reindex(list(TABLES), fill_value=0)
+        rows = self.rejects.select("table", "row").distinct()
+        counted = _to_pandas(rows.groupBy("table").count()).set_index("table")["count"]
+        rejected = counted.reindex(list(TABLES), fill_value=0)
         rows_in = pd.Series({t: self.inputs[t].count() for t in TABLES})
         out = pd.DataFrame(
             {"rows_in": rows_in, "rows_scored": rows_in - rejected, "rows_rejected": rejected}
@@ -100,9 +99,9 @@ class SparkResult:
         Collects everything to the driver: for small books and tests.
         """
         decisions = pa.Table.from_pandas(
-            self.decisions.toPandas(), schema=DECISION_SCHEMA, preserve_index=False
+            _to_pandas(self.decisions), schema=DECISION_SCHEMA, preserve_index=False
         )
-        rejects = self.rejects.toPandas().astype({"row": "int64"})
+        rejects = _to_pandas(self.rejects).astype({"row": "int64"})
         return decisions_frame(decisions), combine([rejects], list(TABLES))
 
     def write(self, path: str, mode: str = "errorifexists") -> None:
@@ -241,20 +240,17 @@ def _links(spark, book: DataFrame):
         F.max(F.col("customer_id").isNull().cast("int")).alias("orphan"),
     )
     shared = per_key.where((F.col("n") > 1) | ((F.col("orphan") == 1) & (F.col("n") == 1)))
-    edges = (
+    # Few rows (bad data only), so the grouping is done on the driver.
+    edges = _to_pandas(
         keyed.join(shared.where(F.col("n") > 1), on=[_SPACE, _KEY])
         .where(F.col("customer_id").isNotNull())
         .select("customer_id", "anchor")
         .distinct()
-        .toPandas()
     )
-    orphans = shared.where(F.col("orphan") == 1).select(_SPACE, _KEY, "anchor").toPandas()
-    ids, codes = np.unique(
-        np.concatenate([edges["customer_id"], edges["anchor"], orphans["anchor"]])
-        .astype(object)
-        .astype(str),
-        return_inverse=True,
-    )
+    keys = _to_pandas(shared.where(F.col("orphan") == 1).select(_SPACE, _KEY, "anchor"))
+    ends = pd.concat([edges["customer_id"], edges["anchor"], keys["anchor"]], ignore_index=True)
+    codes, ids = pd.factorize(ends.astype(str), sort=True)
+    ids = np.asarray(ids, dtype=object)
     n_edges = len(edges)
     nodes, leaders = components(codes[:n_edges], codes[n_edges : 2 * n_edges])
     leader_of = np.arange(len(ids))
@@ -263,8 +259,8 @@ def _links(spark, book: DataFrame):
     members = pd.DataFrame({"customer_id": ids[moved], "_leader": ids[leader_of[moved]]})
     orphans = pd.DataFrame(
         {
-            _SPACE: orphans[_SPACE].astype("int32"),
-            _KEY: orphans[_KEY].astype(str),
+            _SPACE: keys[_SPACE].astype("int32"),
+            _KEY: keys[_KEY].astype(str),
             "_orphan_leader": ids[leader_of[codes[2 * n_edges :]]],
         }
     )
@@ -272,6 +268,10 @@ def _links(spark, book: DataFrame):
         spark.createDataFrame(members, "customer_id string, _leader string"),
         spark.createDataFrame(orphans, f"{_SPACE} int, {_KEY} string, _orphan_leader string"),
     )
+
+
+def _to_pandas(frame: DataFrame) -> pd.DataFrame:
+    return cast(pd.DataFrame, frame.toPandas())
 
 
 def _score_group(scorer, reasons: bool, rows: pd.DataFrame) -> pd.DataFrame:
