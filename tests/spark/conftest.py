@@ -1,5 +1,6 @@
 """A local[2] SparkSession, or a skip naming what is missing (pyspark, or Java)."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -16,9 +17,10 @@ def _missing() -> str | None:
         import pyspark  # noqa: F401
     except ImportError:
         return 'pyspark is not installed (pip install "bnpl-risk[spark]")'
-    java = shutil.which("java")
-    if java is None:
-        return "Java is not installed (pyspark needs a JDK 17+ on PATH or JAVA_HOME)"
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if java is None or not Path(java).exists():
+        return "Java is not installed (pyspark needs a JDK 17+ on PATH or in JAVA_HOME)"
     probe = subprocess.run([java, "-version"], capture_output=True, text=True)
     if probe.returncode != 0:
         return f"java -version fails: {probe.stderr.strip()[:200]}"
