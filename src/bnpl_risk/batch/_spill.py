@@ -46,12 +46,12 @@ def spill(
     """Write every table to ``directory/<table>/<bucket>/``; returns rows read per table."""
     rows = {}
     for table, source in sources.items():
-        counter = [0]
+        tagger = _Tagger(table, routing, n_buckets)
         schema = (
             schemas[table].append(pa.field(ROW, pa.int64())).append(pa.field(_BUCKET, pa.int32()))
         )
         ds.write_dataset(
-            _tagged(source, table, routing, n_buckets, counter),
+            tagger.batches(source),
             directory / table,
             schema=schema,
             format=_FORMAT,
@@ -62,7 +62,7 @@ def spill(
             # with the number of buckets, hence with the book.
             min_rows_per_group=0,
         )
-        rows[table] = counter[0]
+        rows[table] = tagger.rows
     return rows
 
 
@@ -78,20 +78,28 @@ def read_bucket(directory: Path, table: str, bucket: int, schema: pa.Schema) -> 
     return data.to_pandas()
 
 
-def _tagged(
-    source: Source, table: str, routing: Routing, n_buckets: int, counter: list[int]
-) -> Iterator[pa.RecordBatch]:
-    link = LINK_COLUMNS.get(table)
-    for batch in source.batches():
+class _Tagger:
+    """Adds each row's bucket and input row number to the batches of one table, counting rows."""
+
+    def __init__(self, table: str, routing: Routing, n_buckets: int):
+        self.table, self.routing, self.n_buckets = table, routing, n_buckets
+        self.link = LINK_COLUMNS.get(table)
+        self.rows = 0
+
+    def batches(self, source: Source) -> Iterator[pa.RecordBatch]:
+        for batch in source.batches():
+            start, self.rows = self.rows, self.rows + len(batch)
+            numbers = pa.array(np.arange(start, self.rows))
+            yield batch.append_column(ROW, numbers).append_column(_BUCKET, self._buckets(batch))
+
+    def _buckets(self, batch: pa.RecordBatch) -> pa.Array:
         customers = hash_ids(batch.column("customer_id"))
+        orphan = customers == 0
         keys = None
-        if link is not None and len(routing) and (customers == 0).any():
+        if self.link is not None and len(self.routing) and orphan.any():
+            # Only rows without a customer are routed by their key.
             keys = np.zeros(len(batch), dtype=np.uint64)
-            orphan = customers == 0
-            keys[orphan] = key_hashes(table, pc.filter(batch.column(link), pa.array(orphan)))
-        bucket = bucket_of(routing.route(customers, keys), n_buckets).astype(np.int32)
-        start = counter[0]
-        counter[0] += len(batch)
-        yield batch.append_column(ROW, pa.array(np.arange(start, counter[0]))).append_column(
-            _BUCKET, pa.array(bucket)
-        )
+            link = pc.filter(batch.column(self.link), pa.array(orphan))
+            keys[orphan] = key_hashes(self.table, link)
+        routed = self.routing.route(customers, keys)
+        return pa.array(bucket_of(routed, self.n_buckets).astype(np.int32))
