@@ -1,4 +1,5 @@
-"""The ``bnpl-risk`` command line: generate, validate, train, report, simulate, monitor, demo."""
+"""The ``bnpl-risk`` command line: generate, validate, train, report, simulate, monitor,
+score, demo."""
 
 from __future__ import annotations
 
@@ -96,20 +97,27 @@ def _read_with_applications(path):
     return histories, applications
 
 
-def _report(args: argparse.Namespace) -> int:
+def _labelled(model, data):
+    """A saved scorer, a data directory, and labels under the scorer's own definition."""
     from bnpl_risk.io import load_scorer
     from bnpl_risk.labels import make_labels
-    from bnpl_risk.report import render_report
-    from bnpl_risk.report.assemble import report_data
 
-    scorer = load_scorer(args.model)
-    histories, applications = _read_with_applications(args.data)
+    scorer = load_scorer(model)
+    histories, applications = _read_with_applications(data)
     labels = make_labels(
         histories,
         applications,
         horizon_days=scorer.horizon_days,
         dpd_threshold=scorer.dpd_threshold,
     )
+    return scorer, histories, applications, labels
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bnpl_risk.report import render_report
+    from bnpl_risk.report.assemble import report_data
+
+    scorer, histories, applications, labels = _labelled(args.model, args.data)
     data = report_data(
         scorer,
         histories,
@@ -123,19 +131,11 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from bnpl_risk.io import load_scorer
-    from bnpl_risk.labels import make_labels
     from bnpl_risk.policy import Policy, backtest
 
-    scorer = load_scorer(args.model)
-    policy = Policy.from_json(args.policy) if args.policy else scorer.policy_
-    histories, applications = _read_with_applications(args.data)
-    labels = make_labels(
-        histories,
-        applications,
-        horizon_days=scorer.horizon_days,
-        dpd_threshold=scorer.dpd_threshold,
-    )
+    policy = Policy.from_json(args.policy) if args.policy else None
+    scorer, histories, applications, labels = _labelled(args.model, args.data)
+    policy = policy or scorer.policy_
     table = backtest(policy, scorer.assess(histories, applications), labels)
     _print_frame(
         table.round(4),
