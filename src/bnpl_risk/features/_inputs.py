@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from bnpl_risk.errors import HistoryError, format_keys
 from bnpl_risk.features._timeline import DAY, NAT, NEVER
 from bnpl_risk.histories import Histories
-from bnpl_risk.histories.dpd import settled_ts
+from bnpl_risk.histories.dpd import paid_in_full
 from bnpl_risk.histories.schema import CHANNELS, ORDER_STATUSES, PAYMENTS, RESELLABLE_CATEGORIES
 
 # Columns the features read; other contract columns are not needed here.
@@ -47,6 +47,7 @@ _FIX = "validate_histories and validate_applications (bnpl_risk.histories) repor
 COMPLETED, REFUNDED, CANCELLED = range(3)
 _NIGHT_ENDS = 5 * 3600 * 10**9  # orders from 00:00 to 05:00 local time are night orders
 _RUNS_WORTH_IT = 4096  # below this many ids, finding runs costs more than it saves
+_NS = np.dtype("datetime64[ns]")
 
 
 @dataclass(frozen=True)
@@ -107,16 +108,21 @@ class Book:
     installments: Installments
 
 
-def check_columns(histories: Histories, applications: pd.DataFrame) -> None:
-    """Raise :class:`HistoryError` unless every table is a DataFrame with the columns read."""
+def check_columns(histories: Histories, applications: pd.DataFrame | None = None) -> None:
+    """Raise :class:`HistoryError` unless every table is a DataFrame with the columns read.
+
+    Without ``applications``, only the histories' tables are checked.
+    """
     if not isinstance(histories, Histories):
         raise HistoryError(
             f"histories must be a bnpl_risk.Histories; got {type(histories).__name__}. "
             "Build one with Histories(customers=..., orders=..., installments=...)."
         )
-    tables = {**histories.tables(), "applications": applications}
-    for table, columns in REQUIRED.items():
-        frame = tables[table]
+    tables = histories.tables()
+    if applications is not None:
+        tables["applications"] = applications
+    for table, frame in tables.items():
+        columns = REQUIRED[table]
         if not isinstance(frame, pd.DataFrame):
             raise HistoryError(f"{table} must be a pandas DataFrame; got {type(frame).__name__}.")
         missing = [c for c in columns if c not in frame.columns]
@@ -128,31 +134,33 @@ def check_columns(histories: Histories, applications: pd.DataFrame) -> None:
             )
 
 
-def read_book(histories: Histories, applications: pd.DataFrame) -> Book:
-    """Check the inputs and read them into a :class:`Book` (inputs are not modified)."""
-    check_columns(histories, applications)
+@dataclass(frozen=True)
+class Applications:
+    """Applications read: ids, customer ids as text, ``as_of`` in ns, amount, channel code."""
+
+    ids: pd.Index
+    customer: pa.Array
+    as_of: np.ndarray
+    requested: np.ndarray
+    channel: np.ndarray
+
+
+def read_applications(applications: pd.DataFrame) -> Applications:
+    """Check an applications table and read it (not modified)."""
     apps = applications
-    app_ids = pd.Index(apps["application_id"], name="application_id")
-    _refuse(
-        app_ids.duplicated(),
-        "applications",
-        "application_id",
-        "unique",
-        apps["application_id"],
-        "Keep one row per application",
-    )
-    customers_of_apps = _text(apps["customer_id"])
-    universe = pc.unique(customers_of_apps.drop_null())
-    n = len(universe)
-    app_cust = _index_in(customers_of_apps, universe)
+    ids = pd.Index(apps["application_id"], name="application_id")
+    if not ids.is_unique:
+        _refuse(
+            ids.duplicated(),
+            "applications",
+            "application_id",
+            "unique",
+            ids,
+            "Keep one row per application",
+        )
     as_of = _ns(apps, "applications", "as_of")
     _refuse(
-        as_of == NAT,
-        "applications",
-        "as_of",
-        "present",
-        apps["application_id"],
-        "Give every application its as_of",
+        as_of == NAT, "applications", "as_of", "present", ids, "Give every application its as_of"
     )
     channel = _index_in(_text(apps["channel"]), _texts(CHANNELS))
     _refuse(
@@ -160,10 +168,57 @@ def read_book(histories: Histories, applications: pd.DataFrame) -> Book:
         "applications",
         "channel",
         f"one of {', '.join(CHANNELS)}",
-        apps["application_id"],
+        ids,
         "Correct the channel",
     )
+    return Applications(
+        ids=ids,
+        customer=_text(apps["customer_id"]),
+        as_of=as_of,
+        requested=_float(apps, "applications", "requested_amount"),
+        channel=channel,
+    )
 
+
+def one_application(
+    application_id: str, customer_id: str, as_of, requested_amount, channel: str
+) -> Applications:
+    """One application from its values, checked as :func:`read_applications` checks a row."""
+    ids = pd.Index([application_id], name="application_id")
+    t = pd.Timestamp(as_of)
+    if t.tzinfo is not None:
+        raise HistoryError(_tz_message("applications", "as_of", t))
+    _refuse(np.array([t is pd.NaT]), "applications", "as_of", "present", ids, "Give the as_of")
+    try:
+        requested = np.array([np.nan if requested_amount is None else requested_amount], float)
+    except (TypeError, ValueError):
+        raise HistoryError(
+            f"applications.requested_amount must be a number or None; found "
+            f"{requested_amount!r} (application_id {application_id})."
+        ) from None
+    code = CHANNELS.index(channel) if channel in CHANNELS else -1
+    _refuse(
+        np.array([code < 0]),
+        "applications",
+        "channel",
+        f"one of {', '.join(CHANNELS)}",
+        ids,
+        f"Correct the channel (found {channel!r})",
+    )
+    return Applications(
+        ids=ids,
+        customer=pa.array([str(customer_id)], pa.large_string()),
+        as_of=np.array([t.value], np.int64),
+        requested=requested,
+        channel=np.array([code]),
+    )
+
+
+def read_book(histories: Histories, apps: Applications) -> Book:
+    """Read the histories of ``apps``' customers into a :class:`Book` (inputs not modified)."""
+    universe = pc.unique(apps.customer.drop_null())
+    n = len(universe)
+    app_cust = _index_in(apps.customer, universe)
     customers = histories.customers
     cust_rows = _index_in(_text(customers["customer_id"]), universe)
     # A trailing 0 answers for code -1 (no customer).
@@ -173,7 +228,7 @@ def read_book(histories: Histories, applications: pd.DataFrame) -> Book:
         "customers",
         "customer_id",
         "unique",
-        customers["customer_id"],
+        (customers, "customer_id"),
         "Keep one row per customer",
     )
     _refuse(
@@ -181,7 +236,7 @@ def read_book(histories: Histories, applications: pd.DataFrame) -> Book:
         "applications",
         "customer_id",
         "a customer in customers",
-        apps["application_id"],
+        apps.ids,
         "Add the customers or drop the applications",
     )
 
@@ -189,11 +244,11 @@ def read_book(histories: Histories, applications: pd.DataFrame) -> Book:
     installments, loan_of = _read_installments(histories, order_columns, order_rows, is_bnpl)
     orders = _with_loans(order_columns, installments, loan_of)
     return Book(
-        app_ids=app_ids,
+        app_ids=apps.ids,
         app_cust=app_cust,
-        as_of=as_of,
-        requested=_float(apps, "applications", "requested_amount"),
-        app_channel=channel,
+        as_of=apps.as_of,
+        requested=apps.requested,
+        app_channel=apps.channel,
         n_customers=n,
         **_customer_attributes(customers, cust_rows, n),
         orders=orders,
@@ -231,7 +286,7 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.nda
     def pick(values: np.ndarray) -> np.ndarray:
         return values if len(rows) == len(values) else values[rows]
 
-    order_ids = (orders["order_id"], rows)
+    order_ids = (orders, "order_id", rows)
     t = pick(_ns(orders, "orders", "order_ts"))
     _refuse(t == NAT, "orders", "order_ts", "present", order_ids, "Give every order a time")
     amount = pick(_float(orders, "orders", "amount"))
@@ -295,7 +350,7 @@ def _read_installments(
         "installments",
         "loan_id",
         "the order_id of a bnpl order in orders",
-        inst["loan_id"],
+        (inst, "loan_id"),
         "Add the orders or drop the installments",
     )
     # Position of each installment's order among the kept orders (-1: not kept).
@@ -315,19 +370,20 @@ def _read_installments(
         "installments",
         "due_date",
         "present",
-        (inst["loan_id"], rows),
+        (inst, "loan_id", rows),
         "Give every installment its due date",
     )
-    cents_due = _cents(pick(_float(inst, "installments", "amount_due")))
+    amount_due = pick(_float(inst, "installments", "amount_due"))
+    amount_paid = pick(_float(inst, "installments", "amount_paid"))
     paid = pick(_ns(inst, "installments", "paid_ts"))
     unpaid = paid == NAT
+    # Paid in full as bnpl_risk.histories.dpd.settled_ts says, from the arrays read here.
+    unsettled = unpaid | ~paid_in_full(amount_paid, amount_due)
     paid = np.maximum(paid, origin)
+    settled = np.where(unsettled, NEVER, paid)
     paid[unpaid] = NEVER
-    settled = pick(settled_ts(inst).view(np.int64))
-    unsettled = settled == NAT
-    np.maximum(settled, origin, out=settled)
-    settled[unsettled] = NEVER
-    cents_paid = _cents(pick(_float(inst, "installments", "amount_paid")))
+    cents_due = _cents(amount_due)
+    cents_paid = _cents(amount_paid)
     np.clip(cents_paid, 0, cents_due, out=cents_paid)
     np.copyto(cents_paid, cents_due, where=~unsettled)
     cents_paid[unpaid] = 0
@@ -358,18 +414,24 @@ def _with_loans(orders: dict, inst: Installments, loan_of: np.ndarray) -> Orders
 def _refuse(bad: np.ndarray, table: str, column: str, expected: str, keys, fix: str) -> None:
     """Raise :class:`HistoryError` naming the rows of ``table`` where ``bad``.
 
-    ``keys`` is the key column naming the rows, or (key column, rows kept)
-    when ``bad`` is over a subset of them.
+    ``keys`` names the rows: a key Series or Index, or (frame, key column)
+    read only on failure, or (frame, key column, rows kept) when ``bad`` is
+    over a subset of the rows.
     """
     bad = np.asarray(bad, bool)
     if not bad.any():
         return
-    series, rows = keys if isinstance(keys, tuple) else (keys, np.arange(len(keys)))
+    if isinstance(keys, tuple):
+        frame, key, *kept = keys
+        keys = frame[key]
+        rows = kept[0] if kept else np.arange(len(keys))
+    else:
+        rows = np.arange(len(keys))
     count = int(bad.sum())
-    named = format_keys(series.to_numpy()[rows[bad]])
+    named = format_keys(keys.to_numpy()[rows[bad]])
     raise HistoryError(
         f"{table}.{column} must be {expected}; {count} row{'s' * (count > 1)} "
-        f"{'are' if count > 1 else 'is'} not ({series.name} {named}). {fix}; {_FIX}."
+        f"{'are' if count > 1 else 'is'} not ({keys.name} {named}). {fix}; {_FIX}."
     )
 
 
@@ -387,9 +449,14 @@ def _texts(values: tuple[str, ...]) -> pa.Array:
 
 def _text(values: pd.Series) -> pa.Array:
     """A column as an Arrow large_string array (ids of any dtype compare as text)."""
-    arr = pa.array(values, from_pandas=True)
+    data = values.array
+    # Arrow-backed text converts without a copy; NumPy-backed columns go through NumPy.
+    if hasattr(data, "__arrow_array__"):
+        arr = pa.array(data)
+    else:
+        arr = pa.array(values.to_numpy(), from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
     return arr if arr.type == pa.large_string() else pc.cast(arr, pa.large_string())
 
 
@@ -424,20 +491,26 @@ def _is_in(values: pa.Array, texts: tuple[str, ...]) -> np.ndarray:
 
 
 def _ns(frame: pd.DataFrame, table: str, column: str) -> np.ndarray:
-    """A timestamp column as int64 ns (NaT: :data:`NAT`)."""
+    """A timestamp column as int64 ns (NaT: :data:`NAT`); a read-only view when it can be."""
     series = frame[column]
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        raise HistoryError(
-            f"{table}.{column} must be timezone-naive UTC+8 timestamps; found {series.dtype}. "
-            f"Convert with .dt.tz_convert('Asia/Shanghai').dt.tz_localize(None)."
-        )
-    if not (pd.api.types.is_datetime64_dtype(series.dtype) or series.isna().all()):
+        raise HistoryError(_tz_message(table, column, series.dtype))
+    if series.dtype.kind == "M":
+        return np.asarray(series.values).astype(_NS, copy=False).view(np.int64)
+    if not series.isna().all():
         raise HistoryError(
             f"{table}.{column} must be datetime64 timestamps; found dtype {series.dtype}. "
             f"Convert with pd.to_datetime, or read the tables with "
             f"bnpl_risk.histories.read_histories."
         )
-    return series.to_numpy("datetime64[ns]").view(np.int64)
+    return np.full(len(series), NAT, np.int64)
+
+
+def _tz_message(table: str, column: str, found) -> str:
+    return (
+        f"{table}.{column} must be timezone-naive UTC+8 timestamps; found {found}. "
+        f"Convert with .dt.tz_convert('Asia/Shanghai').dt.tz_localize(None)."
+    )
 
 
 def _float(frame: pd.DataFrame, table: str, column: str) -> np.ndarray:
@@ -445,7 +518,7 @@ def _float(frame: pd.DataFrame, table: str, column: str) -> np.ndarray:
     series = frame[column]
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iuf":
         # NumPy numbers hold no NA: a plain cast skips pandas' NA scan (slow on ints).
-        return series.to_numpy().astype(np.float64)
+        return series.to_numpy(np.float64)
     try:
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError) as exc:

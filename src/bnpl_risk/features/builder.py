@@ -39,7 +39,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from bnpl_risk.errors import ArtifactError, ConfigError
 from bnpl_risk.features._assemble import compute
-from bnpl_risk.features._inputs import check_columns, read_book
+from bnpl_risk.features._inputs import (
+    check_columns,
+    one_application,
+    read_applications,
+    read_book,
+)
 from bnpl_risk.features.registry import DEFAULT_WINDOWS, SUPPORTED_WINDOWS, feature_names
 from bnpl_risk.histories import Histories
 
@@ -167,7 +172,8 @@ class FeatureBuilder(BaseEstimator):
             rows.
         """
         check_is_fitted(self)
-        book = read_book(histories, applications)
+        check_columns(histories, applications)
+        book = read_book(histories, read_applications(applications))
         names = tuple(self.feature_names_out_)
         columns = compute(book, names, self.windows_)
         if len(book.app_ids) <= _ONE_BLOCK_ROWS:
@@ -181,6 +187,47 @@ class FeatureBuilder(BaseEstimator):
         frame = pd.DataFrame(columns, index=book.app_ids, copy=False)
         frame.columns = pd.Index(names, dtype=object)
         return frame
+
+    def transform_one(
+        self,
+        histories: Histories,
+        customer_id: str,
+        as_of,
+        requested_amount: float | None = None,
+        channel: str = "live_stream",
+        *,
+        application_id: str = "",
+    ) -> np.ndarray:
+        """Features of one application at checkout, without frames: the service path.
+
+        The same values as the application's row of :meth:`transform`, as a
+        vector in the order of :attr:`feature_names_out_`; ``histories`` need
+        only hold that customer's rows. ``application_id`` names the
+        application in errors.
+
+        Raises
+        ------
+        NotFittedError, HistoryError
+            As :meth:`transform`.
+
+        Examples
+        --------
+        >>> from bnpl_risk.datasets import make_bnpl_histories
+        >>> book = make_bnpl_histories(50, seed=1)
+        >>> app = book.applications.iloc[[0]]
+        >>> builder = FeatureBuilder().fit(book.histories, app)
+        >>> x = builder.transform_one(book.histories, *app.iloc[0][
+        ...     ["customer_id", "as_of", "requested_amount", "channel"]])
+        >>> bool(np.array_equal(x, builder.transform(book.histories, app).iloc[0], equal_nan=True))
+        True
+        """
+        if not hasattr(self, "feature_names_out_"):  # check_is_fitted costs more than the row
+            check_is_fitted(self)
+        check_columns(histories)
+        app = one_application(application_id, customer_id, as_of, requested_amount, channel)
+        names = tuple(self.feature_names_out_)
+        columns = compute(read_book(histories, app), names, self.windows_)
+        return np.array([columns[name][0] for name in names])
 
     def fit_transform(self, histories: Histories, applications: pd.DataFrame) -> pd.DataFrame:
         """:meth:`fit`, then :meth:`transform` the same inputs."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["DAY", "dpd_at", "settled_ts"]
+__all__ = ["DAY", "dpd_at", "paid_in_full", "settled_ts"]
 
 DAY = np.timedelta64(1, "D")
 _CENT = 0.005
@@ -44,10 +44,21 @@ def settled_ts(installments: pd.DataFrame) -> np.ndarray:
     ndarray of datetime64[ns]
     """
     paid = pd.to_datetime(installments["paid_ts"]).to_numpy("datetime64[ns]")
-    full = installments["amount_paid"].to_numpy(float) >= (
-        installments["amount_due"].to_numpy(float) - _CENT
+    full = paid_in_full(
+        installments["amount_paid"].to_numpy(float), installments["amount_due"].to_numpy(float)
     )
     return np.where(full, paid, np.datetime64("NaT", "ns"))
+
+
+def paid_in_full(amount_paid: np.ndarray, amount_due: np.ndarray) -> np.ndarray:
+    """Whether each payment covers what was due, to the cent (a missing payment does not).
+
+    Examples
+    --------
+    >>> paid_in_full(np.array([100.0, 99.996, 99.98, np.nan]), np.full(4, 100.0)).tolist()
+    [True, True, False, False]
+    """
+    return amount_paid >= amount_due - _CENT
 
 
 def dpd_at(installments: pd.DataFrame, t) -> np.ndarray:
