@@ -207,17 +207,17 @@ class RiskScorer:
         without frames or a second policy pass; the model's reasons
         (TreeSHAP) are computed only when the decision shows them.
         """
-        app = pd.DataFrame(
-            {
-                "application_id": [f"{customer_id}@{pd.Timestamp(as_of).isoformat()}"],
-                "customer_id": [str(customer_id)],
-                "as_of": [pd.Timestamp(as_of)],
-                "requested_amount": [np.nan if requested_amount is None else requested_amount],
-                "channel": [channel],
-            }
+        self._check_fitted()
+        application_id = f"{customer_id}@{pd.Timestamp(as_of).isoformat()}"
+        x = self.features_.transform_one(
+            histories,
+            customer_id,
+            as_of,
+            requested_amount,
+            channel,
+            application_id=application_id,
         )
-        X = self._features(histories, app)
-        return self._decide_row(X, app["application_id"].iloc[0], str(customer_id), blocked)
+        return self._decide_row(x, application_id, str(customer_id), blocked)
 
     def decide_features(
         self, x, *, application_id: str = "", customer_id: str = "", blocked=()
@@ -263,17 +263,16 @@ class RiskScorer:
         self._check_fitted()
         names = self.features_.feature_names_out_
         values = _feature_vector(x, names)
-        X = pd.DataFrame(values[None, :], columns=pd.Index(names, dtype=object))
-        return self._decide_row(X, str(application_id), str(customer_id), blocked)
+        return self._decide_row(values, str(application_id), str(customer_id), blocked)
 
-    def _decide_row(self, X: pd.DataFrame, application_id: str, customer_id: str, blocked):
-        """The decision of one feature row, as :meth:`decide` makes it, without frames:
+    def _decide_row(self, row: np.ndarray, application_id: str, customer_id: str, blocked):
+        """The decision of one feature vector, as :meth:`decide` makes it, without frames:
         model reasons only when the policy's outcome wants them."""
-        pd_ = self.model_.predict_proba(X)[:, 1]
+        X = row[None, :]
+        pd_ = self.model_.predict_pd_matrix(X)
         grade = self.grades_.grade(pd_)
         policy = self.policy_
-        row = X.to_numpy(dtype=float)[0]
-        column = {name: i for i, name in enumerate(X.columns)}
+        column = {name: i for i, name in enumerate(self.features_.feature_names_out_)}
         needed = (*FACTS, *policy.bustout_thresholds)
         missing = [c for c in needed if c not in column]
         if missing:

@@ -274,6 +274,31 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         pd_ = self.calibrator_.transform(raw)
         return np.column_stack([1.0 - pd_, pd_])
 
+    def predict_pd_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """Calibrated PD of rows given as floats in feature order, shape (n,): the checkout path.
+
+        No frame checks (names, dtypes, categories), which cost more than the
+        trees for one row: ``matrix`` must be float64 with the columns of
+        ``feature_names_in_`` in order, as :class:`~bnpl_risk.features.FeatureBuilder`
+        builds them. Models with categorical columns need :meth:`predict_proba`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(1)
+        >>> X = rng.normal(size=(500, 3))
+        >>> y = (X[:, 0] + rng.normal(size=500) > 1).astype(int)
+        >>> model = CreditModel(monotone=None).fit(X, y)
+        >>> bool(np.array_equal(model.predict_pd_matrix(X[:2]), model.predict_proba(X[:2])[:, 1]))
+        True
+        """
+        if self._spec.categories:
+            raise FeatureError(
+                "predict_pd_matrix takes numeric features only; this model has categorical "
+                f"columns ({format_keys(self._spec.categories)}). Use predict_proba."
+            )
+        return self.calibrator_.transform(self._raw(matrix))
+
     def predict(self, X) -> np.ndarray:
         """The more likely class of each row."""
         positive = self.predict_proba(X)[:, 1] > 0.5
