@@ -173,13 +173,8 @@ class RiskScorer:
         """
         scored = self.assess(histories, applications)
         X = scored[self.features_.get_feature_names_out()]
-        out = apply_policy(self.policy_, scored, blocked=blocked)
-        explain = np.flatnonzero(~out["approved"] | (out["reason_codes"].map(len) > 0))
-        if reasons and len(explain):
-            model_reasons: list[list[Reason]] = [[] for _ in range(len(X))]
-            for i, rs in zip(explain, self._model_reasons(X.iloc[explain]), strict=True):
-                model_reasons[i] = rs
-            out = apply_policy(self.policy_, scored, blocked=blocked, model_reasons=model_reasons)
+        explain = (lambda rows: self._model_reasons(X.iloc[rows])) if reasons else None
+        out = apply_policy(self.policy_, scored, blocked=blocked, model_reasons=explain)
         return pd.concat([scored[["customer_id", "pd", "score", "grade"]], out], axis=1)
 
     def _model_reasons(self, X: pd.DataFrame) -> list[list[Reason]]:

@@ -99,6 +99,28 @@ def test_model_reasons_follow_rule_reasons_and_are_capped():
     assert out["reason_codes"].iloc[0] == ("H_AGE", "H_KYC", "F0", "F1")
 
 
+def test_model_reasons_callable_is_asked_for_the_rows_that_show_them_only():
+    frame = pd.concat(
+        [
+            scored_rows(grade="C", pd=0.001, spend_sum_90d=1e6),  # full limit: no reasons
+            scored_rows(kyc_level=0.0),  # declined
+            scored_rows(),  # reduced by spending
+        ]
+    )
+    frame.index = pd.Index(["a0", "a1", "a2"], name="application_id")
+    asked = []
+
+    def explain(rows):
+        asked.append(rows.tolist())
+        return [[Reason(f"F{row}", "en", "zh")] for row in rows]
+
+    out = apply_policy(P, frame, model_reasons=explain)
+    assert asked == [[1, 2]]
+    assert out["reason_codes"].tolist() == [(), ("H_KYC", "F1"), ("L_AFFORD", "F2")]
+    listed = [[], [Reason("F1", "en", "zh")], [Reason("F2", "en", "zh")]]
+    pd.testing.assert_frame_equal(out, apply_policy(P, frame, model_reasons=listed))
+
+
 def test_bustout_cap_action_caps_instead_of_declining():
     policy = Policy(bustout_action="cap", bustout_cap=600.0)
     out = apply_policy(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,7 +37,9 @@ def apply_policy(
     scored: pd.DataFrame,
     *,
     blocked: Iterable[str] = (),
-    model_reasons: Sequence[Sequence[Reason]] | None = None,
+    model_reasons: Sequence[Sequence[Reason]]
+    | Callable[[np.ndarray], Sequence[Sequence[Reason]]]
+    | None = None,
 ) -> pd.DataFrame:
     """Decide every scored application under ``policy``.
 
@@ -57,9 +59,12 @@ def apply_policy(
         counts as none.
     blocked : iterable of str
         Customer ids on the block list.
-    model_reasons : sequence of sequences of Reason, optional
+    model_reasons : sequence of sequences of Reason, or callable, optional
         The model's adverse reasons per row, most adverse first; they
-        follow the rule reasons on declines and reduced limits.
+        follow the rule reasons on declines and reduced limits. A callable
+        is given the positions of the rows that show them
+        (:attr:`Outcome.wants_model_reasons`) and returns their reasons, so
+        costly explanations are computed for those rows only.
 
     Returns
     -------
@@ -95,6 +100,12 @@ def apply_policy(
         scored["customer_id"].isin(set(blocked)).to_numpy(),
         keys=scored.index,
     )
+    if callable(model_reasons):
+        wanted = np.flatnonzero(outcome.wants_model_reasons)
+        found = model_reasons(wanted) if len(wanted) else []
+        model_reasons = [()] * len(scored)
+        for row, reasons_of_row in zip(wanted, found, strict=True):
+            model_reasons[row] = reasons_of_row
     reasons = outcome.reasons(model_reasons, policy.max_reasons)
     return pd.DataFrame(
         {
