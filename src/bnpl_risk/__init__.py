@@ -7,6 +7,7 @@ reasons come out.
 """
 
 from bnpl_risk._version import __version__
+from bnpl_risk.batch import ResumeError, read_rejects, read_scores, score_book
 from bnpl_risk.datasets import load_sample, make_bnpl_histories
 from bnpl_risk.errors import ArtifactError, BnplRiskError, ConfigError, HistoryError
 from bnpl_risk.evaluation import (
@@ -48,6 +49,7 @@ __all__ = [
     "HistoryError",
     "Policy",
     "ReportData",
+    "ResumeError",
     "RiskScorer",
     "ValidationResult",
     "__version__",
@@ -65,9 +67,12 @@ __all__ = [
     "make_labels",
     "psi",
     "read_histories",
+    "read_rejects",
+    "read_scores",
     "render_report",
     "roll_rates",
     "save_scorer",
+    "score_book",
     "train_and_evaluate",
     "validate_applications",
     "validate_histories",
