@@ -5,36 +5,9 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from scorer_testkit import decide_alone
 
-from bnpl_risk.datasets import make_bnpl_histories
-from bnpl_risk.histories import Histories
 from bnpl_risk.model import FeatureError
-from bnpl_risk.scorer import RiskScorer
-
-
-@pytest.fixture(scope="module")
-def book():
-    return make_bnpl_histories(600, seed=5)
-
-
-@pytest.fixture(scope="module")
-def scorer(book):
-    return RiskScorer(random_state=0).fit(book.histories, book.applications)
-
-
-def _own_rows(histories: Histories, customer_id: str) -> Histories:
-    return Histories(*(t[t["customer_id"] == customer_id] for t in histories.tables().values()))
-
-
-def _one(scorer, histories, app, **kw):
-    return scorer.decide_one(
-        _own_rows(histories, app.customer_id),
-        app.customer_id,
-        app.as_of,
-        requested_amount=None if pd.isna(app.requested_amount) else app.requested_amount,
-        channel=app.channel,
-        **kw,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +25,7 @@ def mixed(book, scorer):
 def test_decide_one_equals_the_batch_row_in_every_field(book, scorer, mixed):
     apps, batch = mixed
     for app in apps.itertuples():
-        one = _one(scorer, book.histories, app)
+        one = decide_alone(scorer, book.histories, app)
         row = batch.loc[app.application_id]
         got = dataclasses.asdict(one)
         for name in ("pd", "score", "grade", "approved", "limit", "policy_version"):
@@ -66,7 +39,7 @@ def test_decide_features_equals_decide_one_for_every_input_form(book, scorer, mi
     X = scorer.features_.transform(book.histories, apps)
     names = list(scorer.features_.get_feature_names_out())
     for app in apps.itertuples():
-        one = _one(scorer, book.histories, app)
+        one = decide_alone(scorer, book.histories, app)
         x = X.loc[[app.application_id]]
         forms = (x, x[names[::-1]], x.iloc[0].to_dict(), x.iloc[0].to_numpy())
         for form in forms:
@@ -79,7 +52,7 @@ def test_decide_features_equals_decide_one_for_every_input_form(book, scorer, mi
 def test_blocked_customer_is_declined_on_both_paths(book, scorer, mixed):
     apps, _ = mixed
     app = next(apps.itertuples())
-    one = _one(scorer, book.histories, app, blocked=[app.customer_id])
+    one = decide_alone(scorer, book.histories, app, blocked=[app.customer_id])
     assert not one.approved
     assert "H_BLOCKED" in one.reason_codes
     x = scorer.features_.transform(book.histories, apps.loc[[app.application_id]])

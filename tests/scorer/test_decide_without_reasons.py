@@ -3,15 +3,11 @@
 import pandas as pd
 import pytest
 
-from bnpl_risk.datasets import make_bnpl_histories
 from bnpl_risk.policy import RULE_REASONS
-from bnpl_risk.scorer import RiskScorer
 
 
 @pytest.fixture(scope="module")
-def decided():
-    book = make_bnpl_histories(300, seed=11)
-    scorer = RiskScorer(random_state=0).fit(book.histories, book.applications)
+def decided(book, scorer):
     apps = book.applications.head(120)
     return (
         scorer.decide(book.histories, apps),

@@ -2,25 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bnpl_risk.datasets import make_bnpl_histories
 from bnpl_risk.errors import ConfigError, NotFittedError
-from bnpl_risk.histories import Histories
-from bnpl_risk.policy import Decision
 from bnpl_risk.scorer import RiskScorer
-
-
-@pytest.fixture(scope="module")
-def book():
-    return make_bnpl_histories(800, seed=3)
-
-
-@pytest.fixture(scope="module")
-def scorer(book):
-    return RiskScorer(random_state=0).fit(book.histories, book.applications)
-
-
-def _own_rows(histories: Histories, customer_id: str) -> Histories:
-    return Histories(*(t[t["customer_id"] == customer_id] for t in histories.tables().values()))
 
 
 def test_decide_gives_every_column_for_every_application(book, scorer):
@@ -43,24 +26,6 @@ def test_decide_gives_every_column_for_every_application(book, scorer):
     assert (out.loc[~out["approved"], "reason_codes"].map(len) >= 1).all()
     assert (out["reason_codes"].map(len) <= scorer.policy_.max_reasons).all()
     assert (out.loc[~out["approved"], "limit"] == 0).all()
-
-
-def test_one_decision_alone_equals_the_same_in_a_batch(book, scorer):
-    apps = book.applications.sample(8, random_state=1)
-    batch = scorer.decide(book.histories, apps)
-    for app in apps.itertuples():
-        one = scorer.decide_one(
-            _own_rows(book.histories, app.customer_id),
-            app.customer_id,
-            app.as_of,
-            requested_amount=None if pd.isna(app.requested_amount) else app.requested_amount,
-            channel=app.channel,
-        )
-        row = batch.loc[app.application_id]
-        assert isinstance(one, Decision)
-        assert one.pd == row["pd"]
-        assert (one.grade, one.approved, one.limit) == (row["grade"], row["approved"], row["limit"])
-        assert one.reason_codes == row["reason_codes"]
 
 
 def test_score_and_predict_pd_agree_with_decide(book, scorer):
