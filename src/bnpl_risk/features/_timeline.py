@@ -125,6 +125,19 @@ class Queries:
     def __len__(self) -> int:
         return len(self.t)
 
+    def __getitem__(self, part: slice) -> Queries:
+        """The queries ``part`` (a slice starting and ending on customer boundaries)."""
+        customer = self.customer[part]
+        first, end = (int(customer[0]), int(customer[-1]) + 1) if len(customer) else (0, 0)
+        return Queries(
+            self.clock,
+            self.cust[part],
+            self.t[part],
+            self.keys[part],
+            self.customers[first:end],
+            customer - first,
+        )
+
 
 class Timeline:
     """One kind of event of many customers, sorted by (customer, exact time).
