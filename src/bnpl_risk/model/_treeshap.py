@@ -1,0 +1,648 @@
+"""Exact path-dependent TreeSHAP of a LightGBM model from tables built once per model.
+
+LightGBM's ``Booster.predict(pred_contrib=True)`` walks every tree
+recursively for each row, about 1 ms for a 444-tree credit model: more than
+a whole checkout decision may take. The contributions depend on a row only
+through which of each leaf's path conditions it meets, a handful of bits per
+leaf, so the work can move to the moment the model is fitted or loaded
+("Fast TreeSHAP v2", Yang 2021).
+
+For a leaf with value ``v`` whose root path tests the distinct features
+``P`` (``m = |P|``), let ``z_k`` be the share of the training rows that meet
+the path's conditions on feature ``k`` (the product of the child / parent
+row counts, as LightGBM counts them) and ``o_k`` be 1 if the row meets them
+all, else 0. The leaf adds to feature ``j`` of ``P``::
+
+    v (o_j - z_j) sum over S in P - {j} of |S|! (m - |S| - 1)! / m!
+                                           prod_{k in S} o_k prod_{k in P - {j} - S} z_k
+
+a function of the set ``F`` of features whose conditions the row fails.
+:class:`TreeShap` tabulates it for every ``F`` (``2**m * m`` numbers a
+leaf); a row then costs one decision per split node, one bitmask per leaf, a
+gather and a sum per feature, each vectorized over all trees at once. The
+bias column sums each tree's expected value (leaves weighted by their row
+counts, LightGBM's ``Tree::ExpectedValue``); a tree of a single leaf adds
+only its value there.
+
+Decisions are LightGBM's (``include/LightGBM/tree.h`` ``NumericalDecision``,
+``CategoricalDecision``): ``x <= threshold`` goes left; a value within 1e-35
+of 0 is 0 (the C API drops it from the row); missing type None reads NaN as
+0, Zero sends 0 and NaN the default way, NaN sends NaN the default way. A
+categorical split sends a row left when the integer part of its value (C's
+truncation) is a category of the split's bitset; NaN, negative and unknown
+codes go right. Thresholds, leaf values and bitsets come from the model
+text, written at full precision.
+
+Fallback: a tree is left to LightGBM (one ``pred_contrib`` call per batch on
+a booster holding only such trees) when one of its leaves tests more than
+``max_leaf_features`` features, or when the tables would outgrow
+``max_table_bytes``, the largest first. Everything else is pure numpy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+
+from bnpl_risk.errors import ConfigError, format_keys
+from bnpl_risk.model._frame import FeatureError
+
+__all__ = ["TreeShap"]
+
+# LightGBM's kZeroThreshold, a float literal (1e-35f) widened to double.
+_ZERO = float(np.float32(1e-35))
+# decision_type bits (include/LightGBM/tree.h kCategoricalMask, kDefaultLeftMask,
+# then the missing type in bits 2-3).
+_CATEGORICAL, _DEFAULT_LEFT = 1, 2
+_MISSING_ZERO, _MISSING_NAN = 1, 2
+# Bitmask offsets (m << j) must fit an int32; 2**20 * 20 numbers (160 MiB)
+# for one leaf is already far past any sensible budget.
+_MAX_LEAF_FEATURES = 20
+# Rows scored at once: bounds the (rows x pairs) scratch arrays to a few MB.
+_CHUNK_CELLS = 1 << 19
+_TREE_FIELDS = (
+    "num_leaves",
+    "num_cat",
+    "split_feature",
+    "threshold",
+    "decision_type",
+    "left_child",
+    "right_child",
+    "leaf_value",
+    "leaf_count",
+    "internal_count",
+    "cat_boundaries",
+    "cat_threshold",
+    "is_linear",
+)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything the per-row path reads (see :func:`_contributions`).
+
+    Split nodes: ``node_*`` (numeric decisions), ``cat_*`` (categorical).
+    Leaves are sorted by path width ``m``, widest first; a (leaf, feature)
+    pair is stored twice: column-major (column ``j`` holds the ``j``-th
+    feature of the leaves wider than ``j``) to test the row and sum the
+    bitmasks, and sorted by feature to gather and sum the contributions.
+    """
+
+    node_feature: np.ndarray  # (nodes,) column read
+    node_threshold: np.ndarray
+    node_outcome: np.ndarray  # (nodes * 6,) left? by (state, x <= threshold)
+    node_six: np.ndarray  # 6 * node
+    cat_node: np.ndarray  # categorical nodes among them
+    cat_feature: np.ndarray
+    cat_start: np.ndarray  # first bitset word of each
+    cat_words: np.ndarray  # number of words of each
+    cat_bitset: np.ndarray
+    col_node: np.ndarray  # (pairs,) a node testing the pair's feature on the path
+    col_right: np.ndarray  # the path goes right there
+    col_weight: np.ndarray  # m << j: the pair's share of the leaf's table row
+    col_width: tuple  # leaves in each column
+    extra: tuple  # (pair, node, right) of further nodes on a pair's feature, in rounds
+    leaf_full: np.ndarray  # m * (2**m - 1): the sum of col_weight over a leaf
+    sorted_leaf: np.ndarray  # (pairs,) by feature: leaf of the pair
+    sorted_base: np.ndarray  # start of the leaf's table + j
+    feature_start: np.ndarray  # first sorted pair of each used feature
+    used_feature: np.ndarray
+    table: np.ndarray
+    expected_value: float
+    n_features: int
+
+
+class TreeShap:
+    """Exact TreeSHAP contributions of a LightGBM model, equal to ``pred_contrib``.
+
+    Build it with :meth:`from_booster` when the model is fitted or loaded;
+    it never changes afterwards, so one instance may serve many threads.
+
+    Attributes
+    ----------
+    n_features : int
+        Columns the model reads; :meth:`contributions` returns one more.
+    expected_value : float
+        The bias column: the model's mean raw score over its training rows.
+    n_trees : int
+    fallback_trees : tuple of int
+        Trees (0-based, in model order) whose contributions LightGBM computes.
+    nbytes : int
+        Memory held by the tables and index arrays.
+
+    Examples
+    --------
+    >>> import lightgbm as lgb, numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 3)); X[::7, 1] = np.nan
+    >>> y = (X[:, 0] + rng.normal(size=500) > 0).astype(int)
+    >>> booster = lgb.train({"objective": "binary", "num_threads": 1, "verbose": -1},
+    ...                     lgb.Dataset(X, y), num_boost_round=20)
+    >>> shap = TreeShap.from_booster(booster)
+    >>> phi = shap.contributions(X[:4])
+    >>> phi.shape
+    (4, 4)
+    >>> bool(np.allclose(phi, booster.predict(X[:4], pred_contrib=True), rtol=0, atol=1e-9))
+    True
+    """
+
+    def __init__(self, plan: _Plan, n_trees: int, fallback: lgb.Booster | None, fallback_trees):
+        # Private: use from_booster.
+        self._plan = plan
+        self._fallback = fallback
+        self.n_features = plan.n_features
+        self.n_trees = n_trees
+        self.fallback_trees = tuple(int(t) for t in fallback_trees)
+        self.expected_value = plan.expected_value
+        self.nbytes = sum(v.nbytes for v in vars(plan).values() if isinstance(v, np.ndarray))
+
+    @classmethod
+    def from_booster(
+        cls,
+        booster: lgb.Booster,
+        *,
+        max_leaf_features: int = 14,
+        max_table_bytes: int = 256 * 2**20,
+    ) -> TreeShap:
+        """Tabulate the contributions of every leaf of ``booster``.
+
+        Parameters
+        ----------
+        booster : lightgbm.Booster
+            A single-output model (binary, regression, ...); its trees up to
+            ``best_iteration``, as ``booster.predict`` uses by default.
+        max_leaf_features : int, default 14
+            A tree with a leaf whose path tests more distinct features is
+            left to LightGBM (the leaf's table would hold ``2**m * m``
+            numbers, 1.8 MB at 14). At most 20.
+        max_table_bytes : int, default 256 MiB
+            Budget for the tables; past it, the trees with the largest
+            tables are left to LightGBM.
+
+        Returns
+        -------
+        TreeShap
+
+        Raises
+        ------
+        ConfigError
+            The booster has several outputs per row (multiclass), averages
+            its trees (random forest) or has linear trees; or a parameter is
+            out of range.
+
+        Examples
+        --------
+        >>> import lightgbm as lgb, numpy as np
+        >>> rng = np.random.default_rng(1)
+        >>> X = rng.normal(size=(300, 2)); y = X[:, 0] + rng.normal(size=300)
+        >>> booster = lgb.train({"num_threads": 1, "verbose": -1}, lgb.Dataset(X, y),
+        ...                     num_boost_round=5)
+        >>> shap = TreeShap.from_booster(booster)
+        >>> shap.n_trees, shap.fallback_trees
+        (5, ())
+        >>> TreeShap.from_booster(booster, max_table_bytes=0).fallback_trees
+        (0, 1, 2, 3, 4)
+        """
+        _check_int("max_leaf_features", max_leaf_features, 1, _MAX_LEAF_FEATURES)
+        _check_int("max_table_bytes", max_table_bytes, 0, None)
+        header, blocks = _split_model_text(booster.model_to_string())
+        fields = _parse_trees(blocks)
+        _check_supported(header, fields)
+        plan, fallback_trees = _build(
+            fields,
+            int(_header_value(header, "max_feature_idx")) + 1,
+            max_leaf_features,
+            max_table_bytes // np.dtype(np.float64).itemsize,
+        )
+        fallback = None
+        if len(fallback_trees):
+            fallback = lgb.Booster(model_str=_sub_model_text(header, blocks, fallback_trees))
+        return cls(plan, len(blocks), fallback, fallback_trees)
+
+    def contributions(self, matrix, *, num_threads: int = 1) -> np.ndarray:
+        """TreeSHAP contribution of each feature to each row's raw score.
+
+        Parameters
+        ----------
+        matrix : array of shape (n, n_features)
+            Numeric rows as the booster reads them (categorical columns as
+            integer codes, NaN for missing). Not modified.
+        num_threads : int, default 1
+            Threads of the LightGBM call for fallback trees, if any.
+
+        Returns
+        -------
+        ndarray of shape (n, n_features + 1)
+            As ``booster.predict(matrix, pred_contrib=True)``: one column
+            per feature, then the expected value; each row sums to the raw
+            score.
+
+        Raises
+        ------
+        FeatureError
+            ``matrix`` is not a 2-D numeric array with ``n_features`` columns.
+
+        Examples
+        --------
+        >>> import lightgbm as lgb, numpy as np
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]] * 50)
+        >>> booster = lgb.train({"num_threads": 1, "verbose": -1, "min_data_in_leaf": 5},
+        ...                     lgb.Dataset(X, X[:, 0]), num_boost_round=1)
+        >>> phi = TreeShap.from_booster(booster).contributions(np.array([[3.0], [np.nan]]))
+        >>> phi.round(3)  # mean 1.5; NaN is read as 0, as LightGBM does
+        array([[ 0.15,  1.5 ],
+               [-0.15,  1.5 ]])
+        """
+        x = _as_matrix(matrix, self.n_features)
+        plan = self._plan
+        out = np.zeros((len(x), plan.n_features + 1))
+        out[:, -1] = plan.expected_value
+        step = max(1, _CHUNK_CELLS // max(1, len(plan.col_node)))
+        for start in range(0, len(x), step):
+            _contributions(plan, x[start : start + step], out[start : start + step])
+        if self._fallback is not None and len(x):
+            out += self._fallback.predict(x, pred_contrib=True, num_threads=num_threads)
+        return out
+
+
+def _contributions(plan: _Plan, x: np.ndarray, out: np.ndarray) -> None:
+    """Add the tabulated trees' contributions for the rows ``x`` to ``out``."""
+    if not len(plan.col_node):
+        return
+    left = _go_left(plan, x)
+    # Does the row meet the path's conditions on each (leaf, feature)?
+    met = left.take(plan.col_node, axis=1) != plan.col_right
+    for pair, node, right in plan.extra:
+        met[:, pair] &= left.take(node, axis=1) != right
+    # Each leaf's row in its table: F * m, F the bitmask of failed features.
+    weight = met * plan.col_weight
+    met_sum = weight[:, : plan.col_width[0]].copy()
+    start = plan.col_width[0]
+    for width in plan.col_width[1:]:
+        met_sum[:, :width] += weight[:, start : start + width]
+        start += width
+    row = plan.leaf_full - met_sum
+    values = plan.table.take(row.take(plan.sorted_leaf, axis=1) + plan.sorted_base)
+    out[:, plan.used_feature] += np.add.reduceat(values, plan.feature_start, axis=1)
+
+
+def _go_left(plan: _Plan, x: np.ndarray) -> np.ndarray:
+    """Does each row go left at each split node? Shape (rows, nodes)."""
+    nan = np.isnan(x)
+    special = nan | (np.abs(x) <= _ZERO)
+    # 0 an ordinary value, 2 zero, 4 NaN: offsets into each node's 6 outcomes.
+    state = 2 * special.astype(np.intp) + 2 * nan
+    x0 = np.where(special, 0.0, x)
+    below = x0.take(plan.node_feature, axis=1) <= plan.node_threshold
+    left = plan.node_outcome.take(plan.node_six + state.take(plan.node_feature, axis=1) + below)
+    if len(plan.cat_node):
+        values = x0.take(plan.cat_feature, axis=1)
+        left[:, plan.cat_node] = _in_category(plan, values, nan.take(plan.cat_feature, axis=1))
+    return left
+
+
+def _in_category(plan: _Plan, values: np.ndarray, nan: np.ndarray) -> np.ndarray:
+    """Is int(value) in each categorical node's bitset?"""
+    code = np.trunc(values)  # C's static_cast<int>: toward zero, so -0.5 is category 0
+    inside = ~nan & (code >= 0) & (code < 32 * plan.cat_words)
+    code = np.where(inside, code, 0).astype(np.int64)
+    word = plan.cat_bitset.take(plan.cat_start + (code >> 5))
+    return inside & ((word >> (code & 31)) & 1).astype(bool)
+
+
+def _as_matrix(matrix, n_features: int) -> np.ndarray:
+    try:
+        x = np.asarray(matrix, dtype=np.float64)
+    except (TypeError, ValueError):
+        found = getattr(matrix, "dtype", type(matrix).__name__)
+        raise FeatureError(
+            f"TreeShap needs a numeric matrix; got {found}. Encode categorical columns as "
+            "integer codes first (CreditModel does so)."
+        ) from None
+    if x.ndim != 2 or x.shape[1] != n_features:
+        raise FeatureError(
+            f"TreeShap needs a 2-D matrix with {n_features} columns (one per model feature); "
+            f"got shape {x.shape}. Pass one row as row[None, :]."
+        )
+    return x
+
+
+def _check_int(name: str, value, low: int, high: int | None) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or value < low
+        or (high is not None and value > high)
+    ):
+        allowed = f"an integer in [{low}, {high}]" if high is not None else f"an integer >= {low}"
+        raise ConfigError(f"TreeShap.from_booster {name} must be {allowed}; got {value!r}.")
+
+
+# --- the model text --------------------------------------------------------
+
+
+def _split_model_text(text: str) -> tuple[str, list[str]]:
+    """Header and one text block per tree of a LightGBM model text."""
+    end = text.find("end of trees")
+    head, _, body = text[: end if end >= 0 else len(text)].partition("\nTree=")
+    blocks = ["Tree=" + b for b in body.split("\nTree=")] if body else []
+    return head + "\n", [b.strip() + "\n" for b in blocks]
+
+
+def _header_value(header: str, key: str, default: str | None = None) -> str:
+    found = re.search(rf"^{key}=(.*)$", header, flags=re.M)
+    if found is None:
+        if default is None:
+            raise ConfigError(f"the LightGBM model text has no {key}= line; is it a model?")
+        return default
+    return found.group(1).strip()
+
+
+def _parse_trees(blocks: list[str]) -> dict[str, list[str]]:
+    """Each field's text per tree (an empty string where a tree has none)."""
+    fields = {}
+    for key in _TREE_FIELDS:
+        pattern = re.compile(rf"^{key}=(.*)$", flags=re.M)
+        fields[key] = [m.group(1) if (m := pattern.search(b)) else "" for b in blocks]
+    return fields
+
+
+def _check_supported(header: str, fields: dict) -> None:
+    outputs = int(_header_value(header, "num_tree_per_iteration", "1"))
+    if outputs != 1 or re.search(r"^average_output", header, flags=re.M):
+        kind = f"{outputs} outputs per row" if outputs != 1 else "averaged trees (rf)"
+        raise ConfigError(
+            f"TreeShap supports single-output boosted models; this one has {kind}. "
+            "Use booster.predict(X, pred_contrib=True) instead."
+        )
+    linear = [i for i, s in enumerate(fields["is_linear"]) if s.strip() not in ("", "0")]
+    if linear:
+        raise ConfigError(
+            f"trees {format_keys(linear)} are linear trees, which have no TreeSHAP "
+            "(LightGBM refuses them too). Train with linear_tree=False."
+        )
+
+
+def _numbers(parts: list[str], dtype) -> np.ndarray:
+    return np.array(" ".join(parts).split(), dtype=dtype)
+
+
+def _sub_model_text(header: str, blocks: list[str], trees) -> str:
+    """A model text holding only ``trees``, for LightGBM to compute their contributions."""
+    # tree_sizes lists every tree's length; without it LightGBM reads the trees in turn.
+    head = re.sub(r"^tree_sizes=.*\n", "", header, flags=re.M)
+    body = [re.sub(r"^Tree=\d+", f"Tree={i}", blocks[t]) for i, t in enumerate(trees)]
+    return head + "\n" + "\n".join(body) + "\nend of trees\n"
+
+
+# --- the tables ------------------------------------------------------------
+
+
+def _build(fields: dict, n_features: int, max_m: int, max_cells: int) -> tuple[_Plan, np.ndarray]:
+    """The plan of the tabulated trees, and the trees left to LightGBM."""
+    leaves = np.array(fields["num_leaves"], dtype=np.int64)
+    n_trees = len(leaves)
+    leaf_value = _numbers(fields["leaf_value"], np.float64)
+    leaf_count = _numbers(fields["leaf_count"], np.float64)
+    node = {
+        "feature": _numbers(fields["split_feature"], np.intp),
+        "threshold": _numbers(fields["threshold"], np.float64),
+        "decision": _numbers(fields["decision_type"], np.int64),
+        "left": _numbers(fields["left_child"], np.int64),
+        "right": _numbers(fields["right_child"], np.int64),
+        "count": _numbers(fields["internal_count"], np.float64),
+        "tree": np.repeat(np.arange(n_trees), leaves - 1),
+    }
+    leaf_tree = np.repeat(np.arange(n_trees), leaves)
+    leaf_start = np.concatenate([[0], np.cumsum(leaves)[:-1]])
+    node_start = np.concatenate([[0], np.cumsum(leaves - 1)[:-1]])
+
+    stump = leaves == 1
+    root_count = np.ones(n_trees)
+    root_count[~stump] = node["count"][node_start[~stump]]
+    weighted = leaf_count / root_count[leaf_tree] * leaf_value
+    tree_expected = np.bincount(leaf_tree, weights=weighted, minlength=n_trees)
+    tree_expected[stump] = leaf_value[leaf_start[stump]]
+
+    entries = _paths(node, node_start, leaf_start, leaf_count)
+    pairs = _pairs(entries, node["feature"])
+    m = np.bincount(pairs["leaf"], minlength=len(leaf_tree))
+    cells = np.bincount(leaf_tree, weights=np.where(m > 0, m * 2.0**m, 0.0), minlength=n_trees)
+    deep = np.bincount(leaf_tree, weights=m > max_m, minlength=n_trees) > 0
+    fallback = _over_budget(cells, deep, max_cells)
+    kept = ~fallback & ~stump
+
+    keep_node = kept[node["tree"]]
+    plan = _Plan(
+        **_node_arrays(node, keep_node, fields),
+        **_leaf_arrays(entries, pairs, m, kept[leaf_tree], keep_node, leaf_value),
+        # The fallback booster's own bias column holds its trees' expected values.
+        expected_value=float(tree_expected[~fallback].sum()),
+        n_features=n_features,
+    )
+    return plan, np.flatnonzero(fallback)
+
+
+def _over_budget(cells: np.ndarray, deep: np.ndarray, max_cells: int) -> np.ndarray:
+    """Trees to leave to LightGBM: too deep, then the largest until the rest fit."""
+    cost = np.where(deep, np.inf, cells)
+    order = np.argsort(cost, kind="stable")
+    fallback = np.ones(len(cells), dtype=bool)
+    fallback[order[np.cumsum(cost[order]) <= max_cells]] = False
+    return fallback & (cells > 0)
+
+
+def _paths(node: dict, node_start, leaf_start, leaf_count) -> dict:
+    """One entry per (leaf, split node on its root path), sorted by leaf: the way the path
+    goes there and the share of the node's rows that go that way."""
+    n_nodes = len(node["tree"])
+    ids = np.arange(n_nodes)
+    parent = np.full(n_nodes, -1)
+    parent_left = np.zeros(n_nodes, dtype=bool)
+    leaf_parent = np.full(len(leaf_count), -1)
+    leaf_left = np.zeros(len(leaf_count), dtype=bool)
+    child_count = np.zeros((n_nodes, 2))
+    for side, child in enumerate((node["left"], node["right"])):
+        leaf = child < 0
+        leaf_id = leaf_start[node["tree"][leaf]] + ~child[leaf]
+        leaf_parent[leaf_id], leaf_left[leaf_id] = ids[leaf], side == 0
+        child_count[leaf, side] = leaf_count[leaf_id]
+        inner = node_start[node["tree"][~leaf]] + child[~leaf]
+        parent[inner], parent_left[inner] = ids[~leaf], side == 0
+        child_count[~leaf, side] = node["count"][inner]
+    share = child_count / node["count"][:, None]
+
+    leaf = np.flatnonzero(leaf_parent >= 0)
+    at, left = leaf_parent[leaf], leaf_left[leaf]
+    steps = []
+    while len(leaf):  # one step up all paths at once: depth iterations
+        steps.append((leaf, at, left, share[at, (~left).astype(np.intp)]))
+        up = parent[at] >= 0
+        leaf, at, left = leaf[up], parent[at[up]], parent_left[at[up]]
+    if not steps:
+        return {
+            k: np.empty(0, dtype=t)
+            for k, t in (("leaf", np.intp), ("node", np.intp), ("left", bool), ("share", float))
+        }
+    leaf, at, left, share = (np.concatenate(s) for s in zip(*steps, strict=True))
+    order = np.argsort(leaf, kind="stable")
+    return {"leaf": leaf[order], "node": at[order], "left": left[order], "share": share[order]}
+
+
+def _pairs(entries: dict, node_feature: np.ndarray) -> dict:
+    """Group path entries by (leaf, feature): cover share z, position j, first node."""
+    feature = node_feature[entries["node"]]
+    order = np.lexsort((feature, entries["leaf"]))
+    for key in entries:
+        entries[key] = entries[key][order]
+    feature = feature[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (entries["leaf"][1:] != entries["leaf"][:-1]) | (feature[1:] != feature[:-1])
+    start = np.flatnonzero(new)
+    leaf = entries["leaf"][start]
+    entries["pair"] = np.cumsum(new) - 1
+    entries["first"] = new
+    return {
+        "leaf": leaf,
+        "feature": feature[start],
+        "z": np.multiply.reduceat(entries["share"], start) if len(start) else np.empty(0),
+        "j": np.arange(len(start)) - np.searchsorted(leaf, leaf),
+        "node": entries["node"][start],
+        "left": entries["left"][start],
+    }
+
+
+def _leaf_arrays(entries, pairs, m, keep_leaf, keep_node, leaf_value) -> dict:
+    """Tables, column-major and feature-sorted pairs, and further nodes of the kept leaves."""
+    new_node = np.cumsum(keep_node) - 1
+    leaf = np.flatnonzero(keep_leaf)
+    leaf = leaf[np.argsort(-m[leaf], kind="stable")]  # widest first
+    new_leaf = np.empty(len(m), dtype=np.intp)
+    new_leaf[leaf] = np.arange(len(leaf))
+    width = m[leaf]
+    first_pair = np.searchsorted(pairs["leaf"], leaf)
+
+    tables, base, size = [], np.empty(len(leaf), dtype=np.intp), 0
+    for w in np.unique(width)[::-1]:  # one vectorized build per path width
+        group = np.flatnonzero(width == w)
+        z = pairs["z"][first_pair[group][:, None] + np.arange(w)]
+        tables.append(_leaf_table(z, leaf_value[leaf[group]]).ravel())
+        base[group] = size + np.arange(len(group)) * (w << w)
+        size += tables[-1].size
+
+    pair = np.flatnonzero(keep_leaf[pairs["leaf"]])
+    p_leaf, p_j = new_leaf[pairs["leaf"][pair]], pairs["j"][pair]
+    col_width = np.bincount(p_j, minlength=1)  # leaves wider than j, per column j
+    column = (np.concatenate([[0], np.cumsum(col_width)[:-1]])[p_j] + p_leaf).astype(np.intp)
+    col = np.empty(len(pair), dtype=np.intp)
+    col[column] = pair
+
+    extra = np.flatnonzero(~entries["first"] & keep_leaf[entries["leaf"]])
+    slot = np.empty(len(pairs["leaf"]), dtype=np.intp)
+    slot[pair] = column
+    rounds = _rounds(entries["pair"][extra])
+
+    by_feature = pair[np.argsort(pairs["feature"][pair], kind="stable")]
+    used, feature_start = np.unique(pairs["feature"][by_feature], return_index=True)
+    sorted_leaf = new_leaf[pairs["leaf"][by_feature]]
+    return {
+        "col_node": new_node[pairs["node"][col]].astype(np.intp),
+        "col_right": ~pairs["left"][col],
+        "col_weight": (m[pairs["leaf"][col]] << pairs["j"][col]).astype(np.int32),
+        "col_width": tuple(int(w) for w in col_width[col_width > 0]),
+        "extra": tuple(
+            (
+                slot[entries["pair"][extra[r]]],
+                new_node[entries["node"][extra[r]]].astype(np.intp),
+                ~entries["left"][extra[r]],
+            )
+            for r in rounds
+        ),
+        "leaf_full": (width * ((1 << width) - 1)).astype(np.int32),
+        "sorted_leaf": sorted_leaf.astype(np.intp),
+        "sorted_base": (base[sorted_leaf] + pairs["j"][by_feature]).astype(np.intp),
+        "feature_start": feature_start.astype(np.intp),
+        "used_feature": used.astype(np.intp),
+        "table": np.concatenate(tables) if tables else np.empty(0),
+    }
+
+
+def _rounds(pair: np.ndarray) -> list[np.ndarray]:
+    """Split positions of ``pair`` (sorted) into rounds in which no pair repeats."""
+    rank = np.arange(len(pair)) - np.searchsorted(pair, pair)
+    return [np.flatnonzero(rank == r) for r in range(int(rank.max(initial=-1)) + 1)]
+
+
+def _leaf_table(z: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Contributions of leaves of one path width ``m``, shape (leaves, 2**m, m).
+
+    ``[l, F, j]`` is what leaf ``l`` adds to its ``j``-th feature for a row
+    that fails its conditions on the features in the bitmask ``F`` and meets
+    the others.
+    """
+    n, m = z.shape
+    subset = np.arange(1 << m)
+    member = ((subset[:, None] >> np.arange(m)) & 1).astype(bool)  # (2**m, m)
+    # Shapley weight |S|! (m - |S| - 1)! / m! of a coalition S without j.
+    weight = np.array([math.factorial(s) * math.factorial(m - 1 - s) for s in range(m)] + [0])
+    weight = weight / math.factorial(m)
+    # Product of z over the features outside each subset: (n, 2**m).
+    outside = np.where(member[None], 1.0, z[:, None, :]).prod(axis=2)
+    # A coalition S without j weighs weight(|S|) times the product of z over
+    # the features outside S and j, i.e. outside S | {j}.
+    with_j = subset[:, None] | (1 << np.arange(m))
+    term = np.where(member, 0.0, weight[member.sum(axis=1)][:, None] * outside[:, with_j])
+    # Sum over the coalitions S within each met set O, one bit at a time.
+    for b in range(m):
+        view = term.reshape(n, 1 << (m - 1 - b), 2, 1 << b, m)
+        view[:, :, 1] += view[:, :, 0]
+    table = value[:, None, None] * (member - z[:, None, :]) * term
+    return table[:, ::-1]  # by the failed set F = all ^ O
+
+
+def _node_arrays(node: dict, keep: np.ndarray, fields: dict) -> dict:
+    """Decision data of the kept split nodes: thresholds, outcomes, categorical bitsets."""
+    decision = node["decision"][keep]
+    missing = (decision >> 2) & 3
+    default_left = ((decision & _DEFAULT_LEFT) > 0)[:, None]
+    # Left? by (state, x <= threshold), x read as 0 when zero or NaN: ordinary
+    # values follow the comparison; zero goes the default way under missing
+    # type Zero; NaN under Zero and NaN.
+    compare = np.broadcast_to([False, True], (len(decision), 2))
+    zero = np.where((missing == _MISSING_ZERO)[:, None], default_left, compare)
+    nan = np.where((missing != 0)[:, None], default_left, compare)
+    categorical = np.flatnonzero(decision & _CATEGORICAL)
+    return {
+        "node_feature": node["feature"][keep],
+        "node_threshold": node["threshold"][keep],
+        "node_outcome": np.concatenate([compare, zero, nan], axis=1).ravel(),
+        "node_six": 6 * np.arange(len(decision), dtype=np.intp),
+        **_bitsets(node, keep, categorical, fields),
+    }
+
+
+def _bitsets(node: dict, keep: np.ndarray, categorical: np.ndarray, fields: dict) -> dict:
+    """Category bitsets of the kept categorical nodes: where each starts, its length."""
+    has = np.array([s.strip() not in ("", "0") for s in fields["num_cat"]], dtype=bool)
+    bounds = [np.array(s.split(), dtype=np.intp) for s in np.array(fields["cat_boundaries"])[has]]
+    words = [np.array(s.split(), dtype=np.int64) for s in np.array(fields["cat_threshold"])[has]]
+    word_offset = np.zeros(len(has), dtype=np.intp)
+    bound_offset = np.zeros(len(has), dtype=np.intp)
+    word_offset[has] = np.cumsum([0, *map(len, words)])[:-1]
+    bound_offset[has] = np.cumsum([0, *map(len, bounds)])[:-1]
+    all_bounds = np.concatenate([*bounds, np.zeros(1, dtype=np.intp)])
+    tree = node["tree"][keep][categorical]
+    index = node["threshold"][keep][categorical].astype(np.intp) + bound_offset[tree]
+    start = all_bounds[index]
+    return {
+        "cat_node": categorical.astype(np.intp),
+        "cat_feature": node["feature"][keep][categorical],
+        "cat_start": word_offset[tree] + start,
+        "cat_words": all_bounds[index + 1] - start,
+        # A last 0 word: codes outside every set read it and go right.
+        "cat_bitset": np.concatenate([*words, np.zeros(1, dtype=np.int64)]),
+    }
