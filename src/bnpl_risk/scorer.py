@@ -173,18 +173,16 @@ class RiskScorer:
         """
         scored = self.assess(histories, applications)
         X = scored[self.features_.get_feature_names_out()]
-        explain = (lambda rows: self._model_reasons(X.iloc[rows])) if reasons else None
+        explain = (
+            (lambda rows: self._model_reasons(X.iloc[rows].to_numpy(float))) if reasons else None
+        )
         out = apply_policy(self.policy_, scored, blocked=blocked, model_reasons=explain)
         return pd.concat([scored[["customer_id", "pd", "score", "grade"]], out], axis=1)
 
-    def _model_reasons(self, X: pd.DataFrame) -> list[list[Reason]]:
-        top = self.model_.top_reasons(X, k=self.policy_.max_reasons)
-        reasons: list[list[Reason]] = [[] for _ in range(len(X))]
-        for row, code, en, zh in zip(
-            top["row"], top["reason_code"], top["reason_en"], top["reason_zh"], strict=True
-        ):
-            reasons[row].append(Reason(code, en, zh))
-        return reasons
+    def _model_reasons(self, matrix: np.ndarray) -> list[list[Reason]]:
+        """The model's adverse reasons of feature rows in feature order."""
+        top = self.model_.top_reasons_matrix(matrix, k=self.policy_.max_reasons)
+        return [[Reason(*text) for text in row] for row in top]
 
     def decide_one(
         self,

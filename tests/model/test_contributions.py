@@ -75,3 +75,26 @@ def test_a_row_with_nothing_adverse_has_no_reasons(book, fake_registry):
 def test_k_must_be_a_positive_integer(model, book):
     with pytest.raises(FeatureError, match="k must be a positive integer; got 0"):
         model.top_reasons(book[0].head(3), k=0)
+
+
+def test_reasons_from_a_matrix_are_top_reasons_without_the_frame(book, fake_registry):
+    X, y, _ = book
+    numeric = X[["late_days", "income"]].head(80)
+    model = CreditModel(**FAST).fit(X[["late_days", "income"]], y)
+    top = model.top_reasons(numeric, k=2)
+    lists = model.top_reasons_matrix(numeric.to_numpy(), k=2)
+    assert len(lists) == len(numeric)
+    for row, texts in enumerate(lists):
+        lines = top[top["row"] == row]
+        expected = zip(lines["reason_code"], lines["reason_en"], lines["reason_zh"], strict=True)
+        assert texts == list(expected)
+    one = model.top_reasons_matrix(numeric.to_numpy()[[5]], k=2)
+    assert one == [lists[5]]
+
+
+def test_matrix_paths_refuse_a_model_with_categorical_columns(model, book):
+    matrix = np.zeros((1, 3))
+    with pytest.raises(FeatureError, match="top_reasons_matrix takes numeric features only"):
+        model.top_reasons_matrix(matrix, k=2)
+    with pytest.raises(FeatureError, match="predict_pd_matrix takes numeric .* Use predict_proba"):
+        model.predict_pd_matrix(matrix)

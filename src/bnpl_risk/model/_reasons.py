@@ -20,12 +20,53 @@ REASON_COLUMNS = ["row", "rank", "feature", "contribution", "reason_code", "reas
 def top_adverse(
     contributions: np.ndarray, names: tuple[str, ...], index: pd.Index, k: int, known: Mapping
 ) -> pd.DataFrame:
-    """The ``k`` largest positive contributions of each row, largest first.
+    """The ``k`` largest positive contributions of each row, largest first, one line each.
 
     ``contributions`` is (rows, features) without the bias column. Rows
     with fewer than ``k`` positive contributions get fewer lines; ties keep
     feature order.
     """
+    rows, ranks, features, values = _adverse(contributions, k)
+    texts = np.array([reason_text(names[j], known) for j in features] + [("",) * 3], dtype=object)
+    return pd.DataFrame(
+        {
+            "row": rows,
+            "rank": ranks,
+            "feature": np.asarray(names, dtype=object)[features],
+            "contribution": values,
+            "reason_code": texts[:-1, 0],
+            "reason_en": texts[:-1, 1],
+            "reason_zh": texts[:-1, 2],
+        },
+        index=index[rows],
+        columns=REASON_COLUMNS,
+    )
+
+
+def adverse_texts(
+    contributions: np.ndarray, names: tuple[str, ...], k: int, known: Mapping
+) -> list[list[tuple[str, str, str]]]:
+    """The same reasons as :func:`top_adverse`, as (code, English, Chinese) lists per row.
+
+    No frame: a checkout decision reads the texts of a few features only.
+    """
+    rows, _, features, _ = _adverse(contributions, k)
+    out: list[list[tuple[str, str, str]]] = [[] for _ in range(len(contributions))]
+    for row, j in zip(rows.tolist(), features.tolist(), strict=True):
+        out[row].append(reason_text(names[j], known))
+    return out
+
+
+def reason_text(name: str, known: Mapping) -> tuple[str, str, str]:
+    """(code, English, Chinese) of feature ``name``, or the generic model reason."""
+    spec = known.get(name)
+    if spec is None:
+        return tuple(t.format(name=name) for t in _GENERIC)
+    return spec.reason_code, spec.reason_en, spec.reason_zh
+
+
+def _adverse(contributions: np.ndarray, k: int):
+    """(row, rank, feature position, value) of the ``k`` largest positive values per row."""
     n, p = contributions.shape
     k = min(k, p)
     order = np.argsort(-contributions, axis=1, kind="stable")[:, :k]
@@ -33,26 +74,4 @@ def top_adverse(
     adverse = values > 0
     rows = np.broadcast_to(np.arange(n)[:, None], (n, k))[adverse]
     ranks = np.broadcast_to(np.arange(1, k + 1), (n, k))[adverse]
-    features = order[adverse]
-    texts = np.array(
-        [
-            (known[m].reason_code, known[m].reason_en, known[m].reason_zh)
-            if m in known
-            else tuple(t.format(name=m) for t in _GENERIC)
-            for m in names
-        ],
-        dtype=object,
-    ).reshape(p, 3)[features]
-    return pd.DataFrame(
-        {
-            "row": rows,
-            "rank": ranks,
-            "feature": np.asarray(names, dtype=object)[features],
-            "contribution": values[adverse],
-            "reason_code": texts[:, 0],
-            "reason_en": texts[:, 1],
-            "reason_zh": texts[:, 2],
-        },
-        index=index[rows],
-        columns=REASON_COLUMNS,
-    )
+    return rows, ranks, order[adverse], values[adverse]

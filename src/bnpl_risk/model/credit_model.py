@@ -38,7 +38,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from bnpl_risk.errors import ArtifactError, format_keys
 from bnpl_risk.model import _lgbm
 from bnpl_risk.model._frame import FeatureError, FrameSpec
-from bnpl_risk.model._reasons import top_adverse
+from bnpl_risk.model._reasons import adverse_texts, top_adverse
 from bnpl_risk.model.calibration import CALIBRATION_METHODS, calibrator_from_dict, fit_calibrator
 
 __all__ = ["CreditModel"]
@@ -292,12 +292,15 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         >>> bool(np.array_equal(model.predict_pd_matrix(X[:2]), model.predict_proba(X[:2])[:, 1]))
         True
         """
+        self._check_numeric("predict_pd_matrix", "predict_proba")
+        return self.calibrator_.transform(self._raw(matrix))
+
+    def _check_numeric(self, method: str, instead: str) -> None:
         if self._spec.categories:
             raise FeatureError(
-                "predict_pd_matrix takes numeric features only; this model has categorical "
-                f"columns ({format_keys(self._spec.categories)}). Use predict_proba."
+                f"{method} takes numeric features only; this model has categorical "
+                f"columns ({format_keys(self._spec.categories)}). Use {instead}."
             )
-        return self.calibrator_.transform(self._raw(matrix))
 
     def predict(self, X) -> np.ndarray:
         """The more likely class of each row."""
@@ -362,6 +365,26 @@ class CreditModel(ClassifierMixin, BaseEstimator):
             int(k),
             _lgbm.registry(),
         )
+
+    def top_reasons_matrix(self, matrix: np.ndarray, k: int) -> list[list[tuple[str, str, str]]]:
+        """:meth:`top_reasons` of rows given as in :meth:`predict_pd_matrix`, no frame.
+
+        Returns, per row, the (reason_code, reason_en, reason_zh) of its up to
+        ``k`` most adverse features, most adverse first.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(1)
+        >>> X = rng.normal(size=(500, 2))
+        >>> y = (X[:, 0] + rng.normal(size=500) > 1).astype(int)
+        >>> model = CreditModel(monotone=None).fit(X, y)
+        >>> model.top_reasons_matrix(np.array([[3.0, 0.0]]), k=1)
+        [[('R_MODEL', 'x0 counted against the application', 'x0 对本次评估产生了不利影响')]]
+        """
+        self._check_numeric("top_reasons_matrix", "top_reasons")
+        contributions = self._raw(matrix, contrib=True)[:, :-1]
+        return adverse_texts(contributions, self._spec.names, k, _lgbm.registry())
 
     def to_state(self) -> dict:
         """JSON-ready state; with ``booster_.model_to_string()`` it rebuilds the model.
