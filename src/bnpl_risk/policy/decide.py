@@ -154,12 +154,18 @@ class Outcome:
         self, model_reasons: Sequence[Sequence[Reason]] | None, k: int
     ) -> list[list[Reason]]:
         """Rule reasons in their fixed order, then the model's, at most ``k`` per row."""
+        # Few distinct sets of rule hits occur: list each set's reasons once.
+        bits = self.rules.astype(np.int64) @ (1 << np.arange(self.rules.shape[1]))
+        patterns, which = np.unique(bits, return_inverse=True)
+        rules = [
+            [RULE_REASONS[code] for j, code in enumerate(_RULE_ORDER) if pattern >> j & 1]
+            for pattern in patterns.tolist()
+        ]
         model = model_reasons if model_reasons is not None else [()] * len(self.explain)
-        out = []
-        for i, explain in enumerate(self.explain):
-            rules = [RULE_REASONS[_RULE_ORDER[j]] for j in np.flatnonzero(self.rules[i])]
-            out.append((rules + list(model[i]))[:k] if explain else [])
-        return out
+        return [
+            (rules[w] + list(m))[:k] if explain else []
+            for explain, w, m in zip(self.explain.tolist(), which.tolist(), model, strict=True)
+        ]
 
 
 def decide_arrays(
