@@ -94,6 +94,43 @@ def test_values_on_thresholds_go_lightgbms_way(missing):
     np.testing.assert_allclose(phi, lightgbm_contrib(booster, rows), rtol=0, atol=ATOL)
 
 
+def handmade(tree: str) -> lgb.Booster:
+    """A booster over two features from one tree written out in LightGBM's text format."""
+    header = (
+        "tree\nversion=v4\nnum_class=1\nnum_tree_per_iteration=1\nlabel_index=0\n"
+        "max_feature_idx=1\nobjective=binary sigmoid:1\nfeature_names=a b\n"
+        "feature_infos=[-1:1] [-1:1]\n\n"
+    )
+    return lgb.Booster(model_str=header + "Tree=0\n" + tree + "\n\nend of trees\n")
+
+
+def test_a_stump_split_by_hand():
+    # One split, a <= 0.5: 40 rows left (value 1), 60 right (value -1). The
+    # expected value is 0.4 - 0.6 = -0.2; a row going left gets 1 - (-0.2).
+    booster = handmade(
+        "num_leaves=2\nnum_cat=0\nsplit_feature=0\nthreshold=0.5\ndecision_type=2\n"
+        "left_child=-1\nright_child=-2\nleaf_value=1 -1\nleaf_count=40 60\n"
+        "internal_count=100\nis_linear=0\nshrinkage=1"
+    )
+    phi = TreeShap.from_booster(booster).contributions(np.array([[0.0, 9.0], [0.7, 9.0]]))
+    np.testing.assert_allclose(phi, [[1.2, 0, -0.2], [-0.8, 0, -0.2]], rtol=0, atol=1e-15)
+
+
+def test_a_path_right_of_an_infinite_threshold_is_met_only_by_nan():
+    # a <= 0.5 (NaN right), then b <= 0, then a <= inf (NaN right), as
+    # LightGBM writes a split of NaN from every value, then b <= 1: the
+    # leaves below are reached by NaN alone, though a = 1 meets a > 0.5.
+    booster = handmade(
+        "num_leaves=5\nnum_cat=0\nsplit_feature=0 1 0 1\nthreshold=0.5 0 inf 1\n"
+        "decision_type=8 8 8 8\nleft_child=-1 2 -3 -4\nright_child=1 -2 3 -5\n"
+        "leaf_value=0.1 -0.2 0.3 -0.4 0.5\nleaf_count=40 25 20 10 5\n"
+        "internal_count=100 60 35 15\nis_linear=0\nshrinkage=1"
+    )
+    rows = np.array([[1.0, -1.0], [np.nan, -1.0], [0.2, -1.0], [np.inf, -1.0], [1.0, 1.0]])
+    phi = TreeShap.from_booster(booster).contributions(rows)
+    np.testing.assert_allclose(phi, lightgbm_contrib(booster, rows), rtol=0, atol=ATOL)
+
+
 def test_a_model_of_stumps_puts_everything_in_the_bias():
     X, y, _ = random_book(0, n=100)
     booster = train(X, y, rounds=3, min_data_in_leaf=1000)

@@ -18,11 +18,14 @@ all, else 0. The leaf adds to feature ``j`` of ``P``::
 
 a function of the set ``F`` of features whose conditions the row fails.
 :class:`TreeShap` tabulates it for every ``F`` (``2**m * m`` numbers a
-leaf); a row then costs one decision per split node, one bitmask per leaf, a
-gather and a sum per feature, each vectorized over all trees at once. The
-bias column sums each tree's expected value (leaves weighted by their row
-counts, LightGBM's ``Tree::ExpectedValue``); a tree of a single leaf adds
-only its value there.
+leaf). A twig, a node whose two children are leaves, gets one table for
+both, indexed by ``F`` above it and the way the row goes at it: as large as
+the two, but read once. A row then costs one decision per split node (a
+leaf testing a feature at several nodes gets one interval, or one merged
+category set, instead), one key per leaf or twig, a gather and a sum per
+feature, each vectorized over all trees at once. The bias column sums each
+tree's expected value (leaves weighted by their row counts, LightGBM's
+``Tree::ExpectedValue``); a tree of a single leaf adds only its value there.
 
 Decisions are LightGBM's (``include/LightGBM/tree.h`` ``NumericalDecision``,
 ``CategoricalDecision``): ``x <= threshold`` goes left; a value within 1e-35
@@ -85,30 +88,31 @@ _TREE_FIELDS = (
 class _Plan:
     """Everything the per-row path reads (see :func:`_contributions`).
 
-    Split nodes: ``node_*`` (numeric decisions), ``cat_*`` (categorical).
-    Leaves are sorted by path width ``m``, widest first; a (leaf, feature)
-    pair is stored twice: column-major (column ``j`` holds the ``j``-th
-    feature of the leaves wider than ``j``) to test the row and sum the
-    bitmasks, and sorted by feature to gather and sum the contributions.
+    Tests are split nodes, plus one per (leaf, feature) tested at several
+    nodes: an interval or a merged category set. A unit is a leaf, or a twig
+    (a node whose children are both leaves, one table for the two). Its key
+    has a bit per feature its path tests, set when the row fails there, and
+    for a twig one more, set when the row goes right at it. Its slots, one
+    per bit, are stored column-major (column ``q`` holds the ``q``-th slot of
+    the units with more than ``q``), units with the most slots first.
     """
 
-    node_feature: np.ndarray  # (nodes,) column read
-    node_threshold: np.ndarray
-    node_outcome: np.ndarray  # (nodes * 6,) left? by (state, x <= threshold)
-    node_six: np.ndarray  # 6 * node
-    cat_node: np.ndarray  # categorical nodes among them
+    node_feature: np.ndarray  # (tests,) column read
+    node_threshold: np.ndarray  # left if x <= threshold ...
+    node_lower: np.ndarray  # ... and x > lower (NaN: no lower bound)
+    node_outcome: np.ndarray  # (tests * 6,) left? by (state, inside)
+    node_six: np.ndarray  # 6 * test
+    cat_node: np.ndarray  # categorical tests among them
     cat_feature: np.ndarray
     cat_start: np.ndarray  # first bitset word of each
     cat_words: np.ndarray  # number of words of each
     cat_bitset: np.ndarray
-    col_node: np.ndarray  # (pairs,) a node testing the pair's feature on the path
-    col_right: np.ndarray  # the path goes right there
-    col_weight: np.ndarray  # m << j: the pair's share of the leaf's table row
-    col_width: tuple  # leaves in each column
-    extra: tuple  # (pair, node, right) of further nodes on a pair's feature, in rounds
-    leaf_full: np.ndarray  # m * (2**m - 1): the sum of col_weight over a leaf
-    sorted_leaf: np.ndarray  # (pairs,) by feature: leaf of the pair
-    sorted_base: np.ndarray  # start of the leaf's table + j
+    col_node: np.ndarray  # (slots,) the test of each slot
+    col_coef: np.ndarray  # what the slot adds to key * m when the test says left
+    col_width: tuple  # units in each column
+    unit_constant: np.ndarray  # key * m when every test says right
+    sorted_unit: np.ndarray  # (unit, feature) pairs sorted by feature: the unit
+    sorted_base: np.ndarray  # start of the unit's table + j
     feature_start: np.ndarray  # first sorted pair of each used feature
     used_feature: np.ndarray
     table: np.ndarray
@@ -273,32 +277,27 @@ def _contributions(plan: _Plan, x: np.ndarray, out: np.ndarray) -> None:
     """Add the tabulated trees' contributions for the rows ``x`` to ``out``."""
     if not len(plan.col_node):
         return
-    left = _go_left(plan, x)
-    # Does the row meet the path's conditions on each (leaf, feature)?
-    met = left.take(plan.col_node, axis=1) != plan.col_right
-    for pair, node, right in plan.extra:
-        met[:, pair] &= left.take(node, axis=1) != right
-    # Each leaf's row in its table: F * m, F the bitmask of failed features.
-    weight = met * plan.col_weight
-    met_sum = weight[:, : plan.col_width[0]].copy()
+    added = _go_left(plan, x).take(plan.col_node, axis=1) * plan.col_coef
+    # Each unit's row in its table, key * m: the slots summed column by column.
+    row = plan.unit_constant + added[:, : plan.col_width[0]]
     start = plan.col_width[0]
     for width in plan.col_width[1:]:
-        met_sum[:, :width] += weight[:, start : start + width]
+        row[:, :width] += added[:, start : start + width]
         start += width
-    row = plan.leaf_full - met_sum
-    values = plan.table.take(row.take(plan.sorted_leaf, axis=1) + plan.sorted_base)
+    values = plan.table.take(row.take(plan.sorted_unit, axis=1) + plan.sorted_base)
     out[:, plan.used_feature] += np.add.reduceat(values, plan.feature_start, axis=1)
 
 
 def _go_left(plan: _Plan, x: np.ndarray) -> np.ndarray:
-    """Does each row go left at each split node? Shape (rows, nodes)."""
+    """Does each row go left at (meet) each test? Shape (rows, tests)."""
     nan = np.isnan(x)
     special = nan | (np.abs(x) <= _ZERO)
-    # 0 an ordinary value, 2 zero, 4 NaN: offsets into each node's 6 outcomes.
+    # 0 an ordinary value, 2 zero, 4 NaN: offsets into each test's 6 outcomes.
     state = 2 * special.astype(np.intp) + 2 * nan
     x0 = np.where(special, 0.0, x)
-    below = x0.take(plan.node_feature, axis=1) <= plan.node_threshold
-    left = plan.node_outcome.take(plan.node_six + state.take(plan.node_feature, axis=1) + below)
+    value = x0.take(plan.node_feature, axis=1)
+    inside = (value <= plan.node_threshold) > (value <= plan.node_lower)
+    left = plan.node_outcome.take(plan.node_six + state.take(plan.node_feature, axis=1) + inside)
     if len(plan.cat_node):
         values = x0.take(plan.cat_feature, axis=1)
         left[:, plan.cat_node] = _in_category(plan, values, nan.take(plan.cat_feature, axis=1))
@@ -437,9 +436,14 @@ def _build(fields: dict, n_features: int, max_m: int, max_cells: int) -> tuple[_
     kept = ~fallback & ~stump
 
     keep_node = kept[node["tree"]]
+    units = _units(node, leaf_start, kept[leaf_tree], keep_node, m)
+    table, base = _unit_tables(units, pairs, leaf_value, node["feature"])
+    slots = _slots(units, entries, pairs, len(leaf_value))
+    tests, slot_test, slot_right = _tests(node, keep_node, slots, fields)
     plan = _Plan(
-        **_node_arrays(node, keep_node, fields),
-        **_leaf_arrays(entries, pairs, m, kept[leaf_tree], keep_node, leaf_value),
+        **tests,
+        **_layout(units, slots, slot_test, slot_right, pairs, base),
+        table=table,
         # The fallback booster's own bias column holds its trees' expected values.
         expected_value=float(tree_expected[~fallback].sum()),
         n_features=n_features,
@@ -494,7 +498,10 @@ def _paths(node: dict, node_start, leaf_start, leaf_count) -> dict:
 
 
 def _pairs(entries: dict, node_feature: np.ndarray) -> dict:
-    """Group path entries by (leaf, feature): cover share z, position j, first node."""
+    """Group path entries by (leaf, feature): cover share z and position j of each pair.
+
+    Sorts ``entries`` by (leaf, feature) in place and adds the pair of each.
+    """
     feature = node_feature[entries["node"]]
     order = np.lexsort((feature, entries["leaf"]))
     for key in entries:
@@ -505,76 +512,12 @@ def _pairs(entries: dict, node_feature: np.ndarray) -> dict:
     start = np.flatnonzero(new)
     leaf = entries["leaf"][start]
     entries["pair"] = np.cumsum(new) - 1
-    entries["first"] = new
     return {
         "leaf": leaf,
         "feature": feature[start],
         "z": np.multiply.reduceat(entries["share"], start) if len(start) else np.empty(0),
         "j": np.arange(len(start)) - np.searchsorted(leaf, leaf),
-        "node": entries["node"][start],
-        "left": entries["left"][start],
     }
-
-
-def _leaf_arrays(entries, pairs, m, keep_leaf, keep_node, leaf_value) -> dict:
-    """Tables, column-major and feature-sorted pairs, and further nodes of the kept leaves."""
-    new_node = np.cumsum(keep_node) - 1
-    leaf = np.flatnonzero(keep_leaf)
-    leaf = leaf[np.argsort(-m[leaf], kind="stable")]  # widest first
-    new_leaf = np.empty(len(m), dtype=np.intp)
-    new_leaf[leaf] = np.arange(len(leaf))
-    width = m[leaf]
-    first_pair = np.searchsorted(pairs["leaf"], leaf)
-
-    tables, base, size = [], np.empty(len(leaf), dtype=np.intp), 0
-    for w in np.unique(width)[::-1]:  # one vectorized build per path width
-        group = np.flatnonzero(width == w)
-        z = pairs["z"][first_pair[group][:, None] + np.arange(w)]
-        tables.append(_leaf_table(z, leaf_value[leaf[group]]).ravel())
-        base[group] = size + np.arange(len(group)) * (w << w)
-        size += tables[-1].size
-
-    pair = np.flatnonzero(keep_leaf[pairs["leaf"]])
-    p_leaf, p_j = new_leaf[pairs["leaf"][pair]], pairs["j"][pair]
-    col_width = np.bincount(p_j, minlength=1)  # leaves wider than j, per column j
-    column = (np.concatenate([[0], np.cumsum(col_width)[:-1]])[p_j] + p_leaf).astype(np.intp)
-    col = np.empty(len(pair), dtype=np.intp)
-    col[column] = pair
-
-    extra = np.flatnonzero(~entries["first"] & keep_leaf[entries["leaf"]])
-    slot = np.empty(len(pairs["leaf"]), dtype=np.intp)
-    slot[pair] = column
-    rounds = _rounds(entries["pair"][extra])
-
-    by_feature = pair[np.argsort(pairs["feature"][pair], kind="stable")]
-    used, feature_start = np.unique(pairs["feature"][by_feature], return_index=True)
-    sorted_leaf = new_leaf[pairs["leaf"][by_feature]]
-    return {
-        "col_node": new_node[pairs["node"][col]].astype(np.intp),
-        "col_right": ~pairs["left"][col],
-        "col_weight": (m[pairs["leaf"][col]] << pairs["j"][col]).astype(np.int32),
-        "col_width": tuple(int(w) for w in col_width[col_width > 0]),
-        "extra": tuple(
-            (
-                slot[entries["pair"][extra[r]]],
-                new_node[entries["node"][extra[r]]].astype(np.intp),
-                ~entries["left"][extra[r]],
-            )
-            for r in rounds
-        ),
-        "leaf_full": (width * ((1 << width) - 1)).astype(np.int32),
-        "sorted_leaf": sorted_leaf.astype(np.intp),
-        "sorted_base": (base[sorted_leaf] + pairs["j"][by_feature]).astype(np.intp),
-        "feature_start": feature_start.astype(np.intp),
-        "used_feature": used.astype(np.intp),
-        "table": np.concatenate(tables) if tables else np.empty(0),
-    }
-
-
-def _rounds(pair: np.ndarray) -> list[np.ndarray]:
-    """Split positions of ``pair`` (sorted) into rounds in which no pair repeats."""
-    rank = np.arange(len(pair)) - np.searchsorted(pair, pair)
-    return [np.flatnonzero(rank == r) for r in range(int(rank.max(initial=-1)) + 1)]
 
 
 def _leaf_table(z: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -604,24 +547,197 @@ def _leaf_table(z: np.ndarray, value: np.ndarray) -> np.ndarray:
     return table[:, ::-1]  # by the failed set F = all ^ O
 
 
-def _node_arrays(node: dict, keep: np.ndarray, fields: dict) -> dict:
-    """Decision data of the kept split nodes: thresholds, outcomes, categorical bitsets."""
+def _units(node: dict, leaf_start, keep_leaf, keep_node, m) -> dict:
+    """Units of the kept trees: twigs (a node whose children are both leaves), which
+    one table covers, and the other leaves alone."""
+    twig = np.flatnonzero((node["left"] < 0) & (node["right"] < 0) & keep_node)
+    first = leaf_start[node["tree"][twig]]
+    left, right = first + ~node["left"][twig], first + ~node["right"][twig]
+    alone = keep_leaf.copy()
+    alone[left] = alone[right] = False
+    lone = np.flatnonzero(alone)
+    leaf = np.concatenate([lone, left])
+    return {
+        "leaf": leaf,  # a leaf of the unit (the left one of a twig)
+        "other": np.concatenate([np.full(len(lone), -1), right]),
+        "twig": np.concatenate([np.full(len(lone), -1), twig]),
+        "m": m[leaf],  # both leaves of a twig test the same features
+    }
+
+
+def _unit_tables(
+    units: dict, pairs: dict, leaf_value, node_feature
+) -> tuple[np.ndarray, np.ndarray]:
+    """The flat table and where each unit's part starts.
+
+    A unit's part is indexed by ``key * m + j``: ``key`` is the failed set
+    ``F`` for a leaf, ``2 F + (the row goes right at the twig)`` for a twig,
+    whose part adds the tables of its two leaves.
+    """
+    first_pair = np.searchsorted(pairs["leaf"], np.arange(len(leaf_value)))
+    tables, base, size = [], np.empty(len(units["leaf"]), dtype=np.intp), 0
+    for w in np.unique(units["m"]):  # one vectorized build per path width
+        unit = np.flatnonzero(units["m"] == w)
+        twig = units["twig"][unit] >= 0
+        leaves = np.concatenate([units["leaf"][unit], units["other"][unit[twig]]])
+        z = pairs["z"][first_pair[leaves][:, None] + np.arange(w)]
+        leaf_table = _leaf_table(z, leaf_value[leaves])
+        lone, left, right = np.split(leaf_table, [(~twig).sum(), len(unit)])
+        # The twig's feature is the j_s-th of its leaves; the leaf on the side
+        # the row does not take fails its condition there.
+        features = pairs["feature"][first_pair[units["leaf"][unit[twig]]][:, None] + np.arange(w)]
+        on_split = features == node_feature[units["twig"][unit[twig]]][:, None]
+        fails = (np.arange(1 << w) | (1 << on_split.argmax(axis=1))[:, None])[..., None]
+        went_left = left + np.take_along_axis(right, fails, axis=1)
+        went_right = np.take_along_axis(left, fails, axis=1) + right
+        twigs = np.stack([went_left, went_right], axis=2).reshape(len(left), 2 << w, w)
+        base[unit[~twig]] = size + np.arange(len(lone)) * (w << w)
+        size += lone.size
+        base[unit[twig]] = size + np.arange(len(twigs)) * (w << (w + 1))
+        size += twigs.size
+        tables += [lone.ravel(), twigs.ravel()]
+    return (np.concatenate(tables) if tables else np.empty(0)), base
+
+
+def _slots(units: dict, entries: dict, pairs: dict, n_leaves: int) -> dict:
+    """The tests that set each bit of each unit's key, as (unit, bit) groups of nodes.
+
+    A leaf's bit ``j`` is set when the row fails a condition of its path on
+    its ``j``-th feature; a twig's bit ``j + 1`` when it fails one above the
+    twig, and its bit 0 when it goes right at the twig.
+    """
+    unit_of_leaf = np.full(n_leaves, -1)
+    unit_of_leaf[units["leaf"]] = np.arange(len(units["leaf"]))
+    unit = unit_of_leaf[entries["leaf"]]
+    twig = np.append(units["twig"], -1)[unit]  # -1 for leaves of no unit
+    keep = (unit >= 0) & (entries["node"] != twig)
+    unit, twig = unit[keep], twig[keep]
+    is_twig = np.flatnonzero(units["twig"] >= 0)
+    slot = {
+        "unit": np.concatenate([unit, is_twig]),
+        "bit": np.concatenate([pairs["j"][entries["pair"][keep]] + (twig >= 0), 0 * is_twig]),
+        "node": np.concatenate([entries["node"][keep], units["twig"][is_twig]]),
+        "left": np.concatenate([entries["left"][keep], np.ones(len(is_twig), dtype=bool)]),
+    }
+    order = np.lexsort((slot["bit"], slot["unit"]))
+    slot = {k: v[order] for k, v in slot.items()}
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (slot["unit"][1:] != slot["unit"][:-1]) | (slot["bit"][1:] != slot["bit"][:-1])
+    slot["group"] = np.cumsum(new) - 1
+    slot["start"] = np.flatnonzero(new)
+    return slot
+
+
+def _tests(node: dict, keep: np.ndarray, slots: dict, fields: dict):
+    """Decision data of every test, and the test and way of each slot.
+
+    Tests are the kept split nodes, then one per slot of several nodes on a
+    numeric feature (an interval), then one per such slot on a categorical
+    feature (a merged category set); so each slot reads one test.
+    """
+    new_node = np.cumsum(keep) - 1
     decision = node["decision"][keep]
+    outcome = _outcomes(decision)
+    size = np.diff(np.append(slots["start"], len(slots["node"])))
+    multi = size > 1
+    node_of_slot = new_node[slots["node"][slots["start"]]]
+    categorical = (decision[node_of_slot] & _CATEGORICAL) > 0
+    test = node_of_slot.copy()
+    right = ~slots["left"][slots["start"]]
+
+    # Entries of slots with several nodes, grouped by slot.
+    in_multi = multi[slots["group"]]
+    entry = {k: slots[k][in_multi] for k in ("node", "left", "group")}
+    entry["node"] = new_node[entry["node"]]
+    entry["start"] = np.flatnonzero(np.diff(entry["group"], prepend=-1))
+    groups = np.flatnonzero(multi)
+    numeric = _intervals(node, keep, outcome, entry, ~categorical[groups])
+    merged, merged_right = _merged_sets(node, keep, fields, entry, categorical[groups])
+    n_nodes = len(decision)
+    test[groups[~categorical[groups]]] = n_nodes + np.arange(len(numeric["threshold"]))
+    start = n_nodes + len(numeric["threshold"])
+    test[groups[categorical[groups]]] = start + np.arange(len(merged_right))
+    right[groups[~categorical[groups]]] = False
+    right[groups[categorical[groups]]] = merged_right
+
+    real_cat = np.flatnonzero(decision & _CATEGORICAL)
+    bitsets = _bitsets(node, keep, real_cat, fields)
+    words = len(bitsets["cat_bitset"]) - 1  # merged sets go after the last word
+    width = merged["words"]
+    n_merged = len(merged_right)
+    tests = {
+        "node_feature": np.concatenate(
+            [node["feature"][keep], numeric["feature"], merged["feature"]]
+        ),
+        "node_threshold": np.concatenate(
+            [node["threshold"][keep], numeric["threshold"], np.zeros(n_merged)]
+        ),
+        "node_lower": np.concatenate(
+            [np.full(n_nodes, np.nan), numeric["lower"], np.full(n_merged, np.nan)]
+        ),
+        "node_outcome": np.concatenate(
+            [outcome, numeric["outcome"], np.zeros((n_merged, 6), dtype=bool)]
+        ).ravel(),
+        "cat_node": np.concatenate([real_cat, start + np.arange(n_merged)]).astype(np.intp),
+        "cat_feature": np.concatenate([bitsets["cat_feature"], merged["feature"]]),
+        "cat_start": np.concatenate([bitsets["cat_start"], words + width * np.arange(n_merged)]),
+        "cat_words": np.concatenate([bitsets["cat_words"], np.full(n_merged, width)]),
+        "cat_bitset": np.concatenate(
+            [bitsets["cat_bitset"][:-1], merged["bitset"], np.zeros(1, dtype=np.int64)]
+        ),
+    }
+    tests["node_feature"] = tests["node_feature"].astype(np.intp)
+    tests["node_six"] = 6 * np.arange(len(tests["node_feature"]), dtype=np.intp)
+    return tests, test, right
+
+
+def _outcomes(decision: np.ndarray) -> np.ndarray:
+    """Left? by (state, x <= threshold) per node, shape (nodes, 6).
+
+    x is read as 0 when it is zero or NaN: ordinary values follow the
+    comparison; zero goes the default way under missing type Zero; NaN
+    under Zero and NaN.
+    """
     missing = (decision >> 2) & 3
     default_left = ((decision & _DEFAULT_LEFT) > 0)[:, None]
-    # Left? by (state, x <= threshold), x read as 0 when zero or NaN: ordinary
-    # values follow the comparison; zero goes the default way under missing
-    # type Zero; NaN under Zero and NaN.
     compare = np.broadcast_to([False, True], (len(decision), 2))
     zero = np.where((missing == _MISSING_ZERO)[:, None], default_left, compare)
     nan = np.where((missing != 0)[:, None], default_left, compare)
-    categorical = np.flatnonzero(decision & _CATEGORICAL)
+    return np.concatenate([compare, zero, nan], axis=1)
+
+
+def _intervals(node, keep, outcome, entry, numeric) -> dict:
+    """One test per numeric slot of several nodes: lower < x <= threshold, and whether
+    zero and NaN meet all the nodes' conditions."""
+    group = np.repeat(numeric, np.diff(np.append(entry["start"], len(entry["node"]))))
+    at = entry["node"][group]
+    starts = np.flatnonzero(np.diff(entry["group"][group], prepend=-1))
+    threshold = node["threshold"][keep][at]
+    left = entry["left"][group]
+    below_zero = (0 <= threshold).astype(np.intp)
+    zero_met = outcome[at, 2 + below_zero] == left
+    nan_met = outcome[at, 4 + below_zero] == left
+    if not len(at):
+        empty = np.empty(0)
+        return {
+            "feature": empty,
+            "threshold": empty,
+            "lower": empty,
+            "outcome": np.empty((0, 6), dtype=bool),
+        }
+    lower = np.maximum.reduceat(np.where(left, -np.inf, threshold), starts)
+    upper = np.minimum.reduceat(np.where(left, threshold, np.inf), starts)
+    zero_met = np.logical_and.reduceat(zero_met, starts)
+    nan_met = np.logical_and.reduceat(nan_met, starts)
+    n = len(starts)
     return {
-        "node_feature": node["feature"][keep],
-        "node_threshold": node["threshold"][keep],
-        "node_outcome": np.concatenate([compare, zero, nan], axis=1).ravel(),
-        "node_six": 6 * np.arange(len(decision), dtype=np.intp),
-        **_bitsets(node, keep, categorical, fields),
+        "feature": node["feature"][keep][at[starts]],
+        "threshold": upper,
+        # NaN: no lower bound (x <= NaN is false even for x = -inf).
+        "lower": np.where(lower == -np.inf, np.nan, lower),
+        "outcome": np.column_stack(
+            [np.zeros(n, dtype=bool), np.ones(n, dtype=bool), zero_met, zero_met, nan_met, nan_met]
+        ),
     }
 
 
@@ -639,10 +755,85 @@ def _bitsets(node: dict, keep: np.ndarray, categorical: np.ndarray, fields: dict
     index = node["threshold"][keep][categorical].astype(np.intp) + bound_offset[tree]
     start = all_bounds[index]
     return {
-        "cat_node": categorical.astype(np.intp),
         "cat_feature": node["feature"][keep][categorical],
         "cat_start": word_offset[tree] + start,
         "cat_words": all_bounds[index + 1] - start,
         # A last 0 word: codes outside every set read it and go right.
         "cat_bitset": np.concatenate([*words, np.zeros(1, dtype=np.int64)]),
+    }
+
+
+def _merged_sets(node, keep, fields, entry, categorical) -> tuple[dict, np.ndarray]:
+    """One test per categorical slot of several nodes: a merged category set.
+
+    The row meets the slot when it is in every set its path goes left at and
+    in none it goes right at. With a left turn, that is being in their
+    intersection minus the union of the others; without one, being outside
+    the union (NaN and unknown codes, in no set, meet it).
+    """
+    group = np.repeat(categorical, np.diff(np.append(entry["start"], len(entry["node"]))))
+    at = entry["node"][group]
+    if not len(at):
+        empty = np.empty(0, dtype=np.intp)
+        return {"feature": empty, "words": 0, "bitset": np.empty(0, np.int64)}, empty.astype(bool)
+    starts = np.flatnonzero(np.diff(entry["group"][group], prepend=-1))
+    left = entry["left"][group]
+    sets = _bitsets(node, keep, at, fields)
+    width = int(sets["cat_words"].max())
+    word = np.arange(width)
+    words = np.where(
+        word < sets["cat_words"][:, None],
+        sets["cat_bitset"][
+            sets["cat_start"][:, None] + np.minimum(word, sets["cat_words"][:, None] - 1)
+        ],
+        0,
+    )
+    members = ((words[..., None] >> np.arange(32)) & 1).astype(bool).reshape(len(at), -1)
+    any_left = np.logical_or.reduceat(left, starts)
+    within = np.logical_and.reduceat(members | ~left[:, None], starts, axis=0)
+    union = np.logical_or.reduceat(members & ~left[:, None], starts, axis=0)
+    merged = np.where(any_left[:, None], within & ~union, union)
+    packed = (merged.reshape(len(starts), width, 32) << np.arange(32)).sum(axis=2)
+    return {
+        "feature": sets["cat_feature"][starts],
+        "words": width,
+        "bitset": packed.ravel().astype(np.int64),
+    }, ~any_left
+
+
+def _layout(units, slots, slot_test, slot_right, pairs, base) -> dict:
+    """The per-row arrays: slots column-major, (unit, feature) pairs sorted by feature."""
+    n_slots = np.bincount(slots["unit"][slots["start"]], minlength=len(units["leaf"]))
+    unit = np.argsort(-n_slots, kind="stable")  # most slots first
+    new_unit = np.empty(len(unit), dtype=np.intp)
+    new_unit[unit] = np.arange(len(unit))
+    slot_unit = new_unit[slots["unit"][slots["start"]]]
+    q = np.arange(len(slot_unit)) - np.searchsorted(
+        slots["unit"][slots["start"]], slots["unit"][slots["start"]]
+    )
+    col_width = np.bincount(q, minlength=1)  # units with more than q slots, per column q
+    column = np.concatenate([[0], np.cumsum(col_width)[:-1]])[q] + slot_unit
+    m = units["m"][slots["unit"][slots["start"]]]
+    weight = (m << slots["bit"][slots["start"]]).astype(np.int32)
+    col = np.empty(len(column), dtype=np.intp)
+    col[column] = np.arange(len(column))
+    constant = np.bincount(slot_unit, weights=np.where(slot_right, 0, weight), minlength=len(unit))
+
+    # (unit, j) for j < m, the features of the unit's leaf, sorted by feature.
+    first_pair = np.searchsorted(pairs["leaf"], units["leaf"][unit])
+    width = units["m"][unit]
+    owner = np.repeat(np.arange(len(unit)), width)
+    j = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
+    feature = pairs["feature"][first_pair[owner] + j]
+    order = np.argsort(feature, kind="stable")
+    used, feature_start = np.unique(feature[order], return_index=True)
+    return {
+        "col_node": slot_test[col].astype(np.intp),
+        "col_coef": np.where(slot_right, weight, -weight)[col].astype(np.int32),
+        "col_width": tuple(int(w) for w in col_width[col_width > 0]),
+        "unit_constant": constant.astype(np.int32),
+        "sorted_unit": owner[order].astype(np.intp),
+        "sorted_base": (base[unit][owner] + j)[order].astype(np.intp),
+        "feature_start": feature_start.astype(np.intp),
+        "used_feature": used.astype(np.intp),
     }
