@@ -29,8 +29,8 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
     originated before as_of).
     """
     line = Timeline(q.clock, orders.cust, orders.t)
-    now = line.cut(q, q.t)
-    since: dict[Scope, np.ndarray] = {w: line.cut(q, q.t - w * DAY) for w in windows}
+    now = line.cut(q)
+    since: dict[Scope, np.ndarray] = {w: line.cut(q, -w * DAY) for w in windows}
     since[ALL] = line.start(q)
     scopes: tuple[Scope, ...] = (*windows, ALL)
 

@@ -56,7 +56,7 @@ def repayment_features(
     out |= _payment_timeline(q, inst, windows, current)
     settled = orders.loan_settled != NEVER
     closed = Timeline(q.clock, orders.cust[settled], orders.loan_settled[settled])
-    out["_loans_closed"] = closed.cut(q, q.t) - closed.start(q)
+    out["_loans_closed"] = closed.cut(q) - closed.start(q)
     return out
 
 
@@ -64,12 +64,12 @@ def _due_timeline(q: Queries, inst: Installments, windows: tuple[int, ...]) -> d
     """Installments by due date: what fell due, what went late, what falls due soon."""
     line = Timeline(q.clock, inst.cust, inst.due)
     start = line.start(q)
-    now = line.cut(q, q.t)
+    now = line.cut(q)
     out = {"installments_due_count": (now - start).astype(float)}
 
     # reached[k]: position after the installments with due + k days <= as_of.
-    reached = {k: line.cut(q, q.t - k * DAY, inclusive=True) for k in REACH_DAYS}
-    earlier = {w: line.cut(q, q.t - (w + 1) * DAY, inclusive=True) for w in windows}
+    reached = {k: line.cut(q, -k * DAY, inclusive=True) for k in REACH_DAYS}
+    earlier = {w: line.cut(q, -(w + 1) * DAY, inclusive=True) for w in windows}
     for k in REACH_DAYS:
         late = line.prefix(inst.settled >= inst.due + k * DAY)
         out[f"dpd{k}_count_all"] = (late[reached[k]] - late[start]).astype(float)
@@ -79,7 +79,7 @@ def _due_timeline(q: Queries, inst: Installments, windows: tuple[int, ...]) -> d
     decided = reached[1] - start
     out["on_time_ratio"] = ratio(decided - out["dpd1_count_all"], decided)
 
-    app, pos = expand(now, line.cut(q, q.t + DUE_SOON_DAYS * DAY))
+    app, pos = expand(now, line.cut(q, DUE_SOON_DAYS * DAY))
     row = line.rows(pos)
     t = q.t[app]
     soon = (inst.origin[row] < t) & (inst.settled[row] >= t)
@@ -96,7 +96,7 @@ def _payment_timeline(
     made = inst.paid != NEVER
     line = Timeline(q.clock, inst.cust[made], inst.paid[made])
     start = line.start(q)
-    now = line.cut(q, q.t)
+    now = line.cut(q)
 
     def before(values: np.ndarray) -> np.ndarray:
         prefix = line.prefix(values[made])
@@ -115,7 +115,7 @@ def _payment_timeline(
     out["worst_dpd_all"] = np.fmax(current, line.max_before(days_late, start, now))
     late_days = padded(line.take(days_late))
     for w in windows:
-        since = line.cut(q, q.t - w * DAY)
+        since = line.cut(q, -w * DAY)
         out[f"worst_dpd_{w}d"] = np.fmax(current, range_max(late_days, since, now))
     # Position of the latest late payment at or before each position.
     last_late = np.maximum.accumulate(np.where(line.take(was_late[made]), np.arange(len(line)), -1))

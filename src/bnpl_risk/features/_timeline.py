@@ -100,6 +100,9 @@ class Queries:
         The distinct customer codes, ascending.
     customer : ndarray of int64
         Position of each application's customer in ``customers``.
+    offtick : ndarray of bool
+        Whether ``as_of`` falls inside a tick (not on its boundary), where
+        the key alone cannot order it against events of the same tick.
     """
 
     clock: Clock
@@ -108,6 +111,7 @@ class Queries:
     keys: np.ndarray
     customers: np.ndarray
     customer: np.ndarray
+    offtick: np.ndarray
 
     @classmethod
     def sorted(
@@ -120,7 +124,8 @@ class Queries:
             cust, t, keys = cust[order], t[order], keys[order]
         first = np.flatnonzero(np.diff(cust, prepend=-1))
         customer = np.repeat(np.arange(len(first)), np.diff(np.append(first, len(cust))))
-        return cls(clock, cust, t, keys, cust[first], customer), order
+        offtick = (t - clock.origin) % clock.unit != 0
+        return cls(clock, cust, t, keys, cust[first], customer, offtick), order
 
     def __len__(self) -> int:
         return len(self.t)
@@ -136,6 +141,7 @@ class Queries:
             self.keys[part],
             self.customers[first:end],
             customer - first,
+            self.offtick[part],
         )
 
 
@@ -193,27 +199,36 @@ class Timeline:
         first = np.searchsorted(self.keys, q.customers << self.clock.shift, "left")
         return first[q.customer]
 
-    def cut(self, q: Queries, x: np.ndarray, inclusive: bool = False) -> np.ndarray:
+    def cut(self, q: Queries, shift: int = 0, inclusive: bool = False) -> np.ndarray:
         """Position after the query's customer's events at times ``< x`` (``<= x`` if inclusive).
 
-        Positions index the timeline, so ``cut(q, x) - start(q)`` counts the
-        events and ``cut(q, x1) - cut(q, x0)`` those in ``[x0, x1)``.
+        ``x`` is ``as_of + shift`` (``shift`` in ns, within the clock's span).
+        Positions index the timeline, so ``cut(q, s) - start(q)`` counts the
+        events and ``cut(q, s1) - cut(q, s0)`` those in ``[as_of + s0, as_of + s1)``.
         """
-        key = self.clock.key(q.cust, x)
+        clock = self.clock
+        if shift % clock.unit == 0:
+            # Whole ticks (any whole day): the queries' keys shift, no new key.
+            key = q.keys + shift // clock.unit
+            unsure = q.offtick
+        else:
+            key = clock.key(q.cust, q.t + shift)
+            unsure = (q.t + shift - clock.origin) % clock.unit != 0
         pos = np.searchsorted(self.keys, key, "right" if inclusive else "left")
         # Same-tick events need their exact times unless the tick decides:
         # a cut on a tick boundary precedes every event of that tick.
-        unsure = (x - self.clock.origin) % self.clock.unit != 0
         if inclusive and self.subtick:
-            unsure[:] = True
-        if unsure.any():
+            which = np.arange(len(q))
+        elif unsure.any():
             which = np.flatnonzero(unsure)
-            lo = np.searchsorted(self.keys, key[which], "left")
-            hi = np.searchsorted(self.keys, key[which], "right")
-            owner, idx = expand(lo, hi)
-            xs = x[which][owner]
-            before = self.t[idx] <= xs if inclusive else self.t[idx] < xs
-            pos[which] = lo + np.bincount(owner[before], minlength=len(which))
+        else:
+            return pos
+        lo = np.searchsorted(self.keys, key[which], "left")
+        hi = np.searchsorted(self.keys, key[which], "right")
+        owner, idx = expand(lo, hi)
+        xs = q.t[which][owner] + shift
+        before = self.t[idx] <= xs if inclusive else self.t[idx] < xs
+        pos[which] = lo + np.bincount(owner[before], minlength=len(which))
         return pos
 
     def max_before(self, values: np.ndarray, start: np.ndarray, now: np.ndarray) -> np.ndarray:
@@ -263,10 +278,21 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     >>> ratio(np.array([1, 1]), np.array([4, 0])).tolist()
     [0.25, nan]
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.true_divide(num, den)
-    out[np.asarray(den) == 0] = np.nan
-    return out
+    return np.true_divide(num, nonzero(den))
+
+
+def nonzero(den: np.ndarray) -> np.ndarray:
+    """``den`` as floats, NaN where 0: dividing by it is :func:`ratio`.
+
+    Worth it when several ratios share a denominator: each is then one
+    division (masking NaNs in after the division costs five times more).
+
+    Examples
+    --------
+    >>> (np.array([1, 1]) / nonzero(np.array([4, 0]))).tolist()
+    [0.25, nan]
+    """
+    return np.where(den == 0, np.nan, den)
 
 
 def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
