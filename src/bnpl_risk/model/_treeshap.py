@@ -62,6 +62,14 @@ _ZERO = float(np.float32(1e-35))
 # then the missing type in bits 2-3).
 _CATEGORICAL, _DEFAULT_LEFT = 1, 2
 _MISSING_ZERO, _MISSING_NAN = 1, 2
+# A test reads one of 7 copies of the row: copy c has 0 (and values within
+# 1e-35 of it) replaced by _ZERO_AS[c] and NaN by _NAN_AS[c], so that one
+# comparison gives LightGBM's way for every value: -inf goes left at every
+# threshold, NaN right. _COPY[zero, nan] numbers them by what they put in:
+# 0 the value 0, 1 -inf, 2 NaN.
+_ZERO_AS = np.array([0.0, 0.0, 0.0, -np.inf, np.nan, -np.inf, np.nan])
+_NAN_AS = np.array([0.0, -np.inf, np.nan, -np.inf, np.nan, np.nan, -np.inf])
+_COPY = np.array([[0, 1, 2], [-1, 3, 5], [-1, 6, 4]])
 # Bitmask offsets (m << j) must fit an int32; 2**20 * 20 numbers (160 MiB)
 # for one leaf is already far past any sensible budget.
 _MAX_LEAF_FEATURES = 20
@@ -97,13 +105,13 @@ class _Plan:
     the units with more than ``q``), units with the most slots first.
     """
 
-    node_feature: np.ndarray  # (tests,) column read
-    node_threshold: np.ndarray  # left if x <= threshold ...
-    node_lower: np.ndarray  # ... and x > lower (NaN: no lower bound)
-    node_outcome: np.ndarray  # (tests * 6,) left? by (state, inside)
-    node_six: np.ndarray  # 6 * test
-    cat_node: np.ndarray  # categorical tests among them
-    cat_feature: np.ndarray
+    test_read: np.ndarray  # (tests,) column of the row's copies it reads
+    test_threshold: np.ndarray  # left (met) if read <= threshold ...
+    interval: tuple  # ... and, for the tests in this slice, ...
+    interval_read: np.ndarray
+    interval_lower: np.ndarray  # ... read > lower (NaN: no lower bound)
+    cat_test: np.ndarray  # categorical tests, overwritten by a bitset lookup
+    cat_read: np.ndarray
     cat_start: np.ndarray  # first bitset word of each
     cat_words: np.ndarray  # number of words of each
     cat_bitset: np.ndarray
@@ -290,24 +298,22 @@ def _contributions(plan: _Plan, x: np.ndarray, out: np.ndarray) -> None:
 
 def _go_left(plan: _Plan, x: np.ndarray) -> np.ndarray:
     """Does each row go left at (meet) each test? Shape (rows, tests)."""
-    nan = np.isnan(x)
-    special = nan | (np.abs(x) <= _ZERO)
-    # 0 an ordinary value, 2 zero, 4 NaN: offsets into each test's 6 outcomes.
-    state = 2 * special.astype(np.intp) + 2 * nan
-    x0 = np.where(special, 0.0, x)
-    value = x0.take(plan.node_feature, axis=1)
-    inside = (value <= plan.node_threshold) > (value <= plan.node_lower)
-    left = plan.node_outcome.take(plan.node_six + state.take(plan.node_feature, axis=1) + inside)
-    if len(plan.cat_node):
-        values = x0.take(plan.cat_feature, axis=1)
-        left[:, plan.cat_node] = _in_category(plan, values, nan.take(plan.cat_feature, axis=1))
+    nan = np.isnan(x)[:, None]
+    zero = (np.abs(x) <= _ZERO)[:, None]
+    copies = np.where(nan, _NAN_AS[:, None], np.where(zero, _ZERO_AS[:, None], x[:, None]))
+    copies = copies.reshape(len(x), -1)
+    left = copies.take(plan.test_read, axis=1) <= plan.test_threshold
+    start, stop = plan.interval
+    left[:, start:stop] &= ~(copies.take(plan.interval_read, axis=1) <= plan.interval_lower)
+    if len(plan.cat_test):
+        left[:, plan.cat_test] = _in_category(plan, copies.take(plan.cat_read, axis=1))
     return left
 
 
-def _in_category(plan: _Plan, values: np.ndarray, nan: np.ndarray) -> np.ndarray:
-    """Is int(value) in each categorical node's bitset?"""
+def _in_category(plan: _Plan, values: np.ndarray) -> np.ndarray:
+    """Is int(value) in each categorical test's bitset? NaN is in none."""
     code = np.trunc(values)  # C's static_cast<int>: toward zero, so -0.5 is category 0
-    inside = ~nan & (code >= 0) & (code < 32 * plan.cat_words)
+    inside = (code >= 0) & (code < 32 * plan.cat_words)
     code = np.where(inside, code, 0).astype(np.int64)
     word = plan.cat_bitset.take(plan.cat_start + (code >> 5))
     return inside & ((word >> (code & 31)) & 1).astype(bool)
@@ -439,7 +445,7 @@ def _build(fields: dict, n_features: int, max_m: int, max_cells: int) -> tuple[_
     units = _units(node, leaf_start, kept[leaf_tree], keep_node, m)
     table, base = _unit_tables(units, pairs, leaf_value, node["feature"])
     slots = _slots(units, entries, pairs, len(leaf_value))
-    tests, slot_test, slot_right = _tests(node, keep_node, slots, fields)
+    tests, slot_test, slot_right = _tests(node, keep_node, slots, fields, n_features)
     plan = _Plan(
         **tests,
         **_layout(units, slots, slot_test, slot_right, pairs, base),
@@ -628,7 +634,7 @@ def _slots(units: dict, entries: dict, pairs: dict, n_leaves: int) -> dict:
     return slot
 
 
-def _tests(node: dict, keep: np.ndarray, slots: dict, fields: dict):
+def _tests(node: dict, keep: np.ndarray, slots: dict, fields: dict, n_features: int):
     """Decision data of every test, and the test and way of each slot.
 
     Tests are the kept split nodes, then one per slot of several nodes on a
@@ -653,42 +659,52 @@ def _tests(node: dict, keep: np.ndarray, slots: dict, fields: dict):
     groups = np.flatnonzero(multi)
     numeric = _intervals(node, keep, outcome, entry, ~categorical[groups])
     merged, merged_right = _merged_sets(node, keep, fields, entry, categorical[groups])
-    n_nodes = len(decision)
-    test[groups[~categorical[groups]]] = n_nodes + np.arange(len(numeric["threshold"]))
-    start = n_nodes + len(numeric["threshold"])
-    test[groups[categorical[groups]]] = start + np.arange(len(merged_right))
+    n_nodes, n_intervals, n_merged = len(decision), len(numeric["upper"]), len(merged_right)
+    test[groups[~categorical[groups]]] = n_nodes + np.arange(n_intervals)
+    start = n_nodes + n_intervals
+    test[groups[categorical[groups]]] = start + np.arange(n_merged)
     right[groups[~categorical[groups]]] = False
     right[groups[categorical[groups]]] = merged_right
 
+    # Which copy of the row each node reads: 0 stays 0 unless the missing
+    # type is Zero, NaN is 0 under None; else they take the default way.
+    missing = (decision >> 2) & 3
+    default = np.where((decision & _DEFAULT_LEFT) > 0, 1, 2)
+    node_copy = _COPY[np.where(missing == _MISSING_ZERO, default, 0), np.where(missing, default, 0)]
     real_cat = np.flatnonzero(decision & _CATEGORICAL)
     bitsets = _bitsets(node, keep, real_cat, fields)
     words = len(bitsets["cat_bitset"]) - 1  # merged sets go after the last word
     width = merged["words"]
-    n_merged = len(merged_right)
-    tests = {
-        "node_feature": np.concatenate(
-            [node["feature"][keep], numeric["feature"], merged["feature"]]
-        ),
-        "node_threshold": np.concatenate(
-            [node["threshold"][keep], numeric["threshold"], np.zeros(n_merged)]
-        ),
-        "node_lower": np.concatenate(
-            [np.full(n_nodes, np.nan), numeric["lower"], np.full(n_merged, np.nan)]
-        ),
-        "node_outcome": np.concatenate(
-            [outcome, numeric["outcome"], np.zeros((n_merged, 6), dtype=bool)]
-        ).ravel(),
-        "cat_node": np.concatenate([real_cat, start + np.arange(n_merged)]).astype(np.intp),
-        "cat_feature": np.concatenate([bitsets["cat_feature"], merged["feature"]]),
-        "cat_start": np.concatenate([bitsets["cat_start"], words + width * np.arange(n_merged)]),
-        "cat_words": np.concatenate([bitsets["cat_words"], np.full(n_merged, width)]),
-        "cat_bitset": np.concatenate(
-            [bitsets["cat_bitset"][:-1], merged["bitset"], np.zeros(1, dtype=np.int64)]
-        ),
-    }
-    tests["node_feature"] = tests["node_feature"].astype(np.intp)
-    tests["node_six"] = 6 * np.arange(len(tests["node_feature"]), dtype=np.intp)
-    return tests, test, right
+    nan_is_no_category = _COPY[0, 2] * n_features
+    return (
+        {
+            "test_read": np.concatenate(
+                [
+                    node_copy * n_features + node["feature"][keep],
+                    numeric["copy"] * n_features + numeric["feature"],
+                    np.zeros(n_merged, dtype=np.intp),
+                ]
+            ).astype(np.intp),
+            "test_threshold": np.concatenate(
+                [node["threshold"][keep], numeric["upper"], np.zeros(n_merged)]
+            ),
+            "interval": (n_nodes, n_nodes + n_intervals),
+            "interval_read": (_COPY[2, 2] * n_features + numeric["feature"]).astype(np.intp),
+            "interval_lower": numeric["lower"],
+            "cat_test": np.concatenate([real_cat, start + np.arange(n_merged)]).astype(np.intp),
+            "cat_read": nan_is_no_category
+            + np.concatenate([bitsets["cat_feature"], merged["feature"]]).astype(np.intp),
+            "cat_start": np.concatenate(
+                [bitsets["cat_start"], words + width * np.arange(n_merged)]
+            ),
+            "cat_words": np.concatenate([bitsets["cat_words"], np.full(n_merged, width)]),
+            "cat_bitset": np.concatenate(
+                [bitsets["cat_bitset"][:-1], merged["bitset"], np.zeros(1, dtype=np.int64)]
+            ),
+        },
+        test,
+        right,
+    )
 
 
 def _outcomes(decision: np.ndarray) -> np.ndarray:
@@ -707,37 +723,28 @@ def _outcomes(decision: np.ndarray) -> np.ndarray:
 
 
 def _intervals(node, keep, outcome, entry, numeric) -> dict:
-    """One test per numeric slot of several nodes: lower < x <= threshold, and whether
-    zero and NaN meet all the nodes' conditions."""
+    """One test per numeric slot of several nodes: lower < x <= upper, and the copy of
+    the row it reads, where 0 and NaN meet the test if they meet all its nodes."""
     group = np.repeat(numeric, np.diff(np.append(entry["start"], len(entry["node"]))))
     at = entry["node"][group]
+    if not len(at):
+        empty = np.empty(0)
+        return {"feature": empty, "upper": empty, "lower": empty, "copy": empty}
     starts = np.flatnonzero(np.diff(entry["group"][group], prepend=-1))
     threshold = node["threshold"][keep][at]
     left = entry["left"][group]
     below_zero = (0 <= threshold).astype(np.intp)
-    zero_met = outcome[at, 2 + below_zero] == left
-    nan_met = outcome[at, 4 + below_zero] == left
-    if not len(at):
-        empty = np.empty(0)
-        return {
-            "feature": empty,
-            "threshold": empty,
-            "lower": empty,
-            "outcome": np.empty((0, 6), dtype=bool),
-        }
+    zero_met = np.logical_and.reduceat(outcome[at, 2 + below_zero] == left, starts)
+    nan_met = np.logical_and.reduceat(outcome[at, 4 + below_zero] == left, starts)
     lower = np.maximum.reduceat(np.where(left, -np.inf, threshold), starts)
-    upper = np.minimum.reduceat(np.where(left, threshold, np.inf), starts)
-    zero_met = np.logical_and.reduceat(zero_met, starts)
-    nan_met = np.logical_and.reduceat(nan_met, starts)
-    n = len(starts)
+    feature = node["feature"][keep][at[starts]]
     return {
-        "feature": node["feature"][keep][at[starts]],
-        "threshold": upper,
+        "feature": feature,
+        "upper": np.minimum.reduceat(np.where(left, threshold, np.inf), starts),
         # NaN: no lower bound (x <= NaN is false even for x = -inf).
         "lower": np.where(lower == -np.inf, np.nan, lower),
-        "outcome": np.column_stack(
-            [np.zeros(n, dtype=bool), np.ones(n, dtype=bool), zero_met, zero_met, nan_met, nan_met]
-        ),
+        # -inf (met) or NaN (not) in place of 0 and NaN.
+        "copy": _COPY[np.where(zero_met, 1, 2), np.where(nan_met, 1, 2)],
     }
 
 
