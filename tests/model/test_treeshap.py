@@ -1,5 +1,7 @@
 """TreeShap: LightGBM's pred_contrib, exactly, from per-leaf tables."""
 
+import pickle
+
 import lightgbm as lgb
 import numpy as np
 import pytest
@@ -50,14 +52,19 @@ def edge_rows(booster, X, rng):
     return rows
 
 
-def random_book(seed, n=600, p=4, nan=0.1, zero=0.1, constant=False):
+def random_book(seed, n=600, p=4, nan=0.1, zero=0.1, constant=False, codes=False):
+    """Random features (NaN, 0, ties, a constant column, integer codes in the last)."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, p)).round(rng.integers(0, 3))  # ties on some seeds
+    if codes:
+        X[:, -1] = rng.integers(0, 40, n)
     X[rng.uniform(size=X.shape) < nan] = np.nan
     X[rng.uniform(size=X.shape) < zero] = 0.0
     if constant:
         X[:, -1] = 1.0
     logit = np.nan_to_num(X[:, 0]) - np.nan_to_num(X[:, 1]) * np.isnan(X[:, 2])
+    if codes:
+        logit += np.isin(X[:, -1], [1, 3, 7, 8, 20, 33]) - 0.5
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(int)
     return X, y, rng
 
@@ -71,11 +78,14 @@ def random_book(seed, n=600, p=4, nan=0.1, zero=0.1, constant=False):
         [{}, {"zero_as_missing": True}, {"use_missing": False}, {"min_data_in_leaf": 3}]
     ),
     leaves=st.integers(2, 12),
-    constant=st.booleans(),
+    last=st.sampled_from(["numeric", "constant", "categorical"]),
 )
-def test_equals_lightgbm_on_random_models(seed, nan, zero, missing, leaves, constant):
-    X, y, rng = random_book(seed, nan=nan, zero=zero, constant=constant)
-    booster = train(X, y, num_leaves=leaves, **missing)
+def test_equals_lightgbm_on_random_models(seed, nan, zero, missing, leaves, last):
+    X, y, rng = random_book(
+        seed, nan=nan, zero=zero, constant=last == "constant", codes=last == "categorical"
+    )
+    categorical = [3] if last == "categorical" else []
+    booster = train(X, y, num_leaves=leaves, categorical=categorical, **missing)
     rows = np.vstack([X[:50], edge_rows(booster, X, rng)])
     phi = TreeShap.from_booster(booster).contributions(rows)
     np.testing.assert_allclose(phi, lightgbm_contrib(booster, rows), rtol=0, atol=ATOL)
@@ -255,6 +265,13 @@ def test_best_iteration_is_the_one_predict_uses():
     np.testing.assert_allclose(
         shap.contributions(X), lightgbm_contrib(booster, X), rtol=0, atol=ATOL
     )
+
+
+def test_a_pickled_copy_gives_the_same_contributions(deep):
+    booster, rows = deep
+    for shap in (TreeShap.from_booster(booster), TreeShap.from_booster(booster, max_table_bytes=0)):
+        again = pickle.loads(pickle.dumps(shap))
+        np.testing.assert_array_equal(again.contributions(rows), shap.contributions(rows))
 
 
 def test_inputs_are_not_modified(small):
