@@ -75,7 +75,25 @@ def test_maxima_over_ranges_and_over_a_customers_first_events(line_data, values)
     pairs = zip(start, now, strict=True)
     want = np.array([ordered[a:b].max() if b > a else np.nan for a, b in pairs])
     np.testing.assert_array_equal(line.max_before(values, start, now), want)
-    np.testing.assert_array_equal(range_max(padded(ordered), start, now), want)
+    np.testing.assert_array_equal(range_max(padded(ordered), [start, now])[:, 0], want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(timelines(), st.lists(st.integers(0, 10**6), min_size=25, max_size=25), st.data())
+def test_maxima_over_nested_ranges_with_a_common_end(line_data, values, data):
+    clock, cust, t, q = line_data
+    values = np.array(values[: len(t)], np.int64)
+    line = Timeline(clock, cust, t)
+    start, now = line.start(q), line.cut(q)
+    shifts = sorted(data.draw(st.lists(st.integers(-2 * SECOND, 0), max_size=3)))
+    edges = [start, *(np.maximum(line.cut(q, s), start) for s in shifts), now]
+    ordered = line.take(values)
+    got = range_max(padded(ordered), edges)
+    assert got.shape == (len(q), len(edges) - 1)
+    for j, lo in enumerate(edges[:-1]):
+        pairs = zip(lo, now, strict=True)
+        want = [ordered[a:b].max() if b > a else np.nan for a, b in pairs]
+        np.testing.assert_array_equal(got[:, j], want)
 
 
 @settings(max_examples=200, deadline=None)

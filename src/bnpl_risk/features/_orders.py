@@ -14,7 +14,16 @@ from __future__ import annotations
 import numpy as np
 
 from bnpl_risk.features._inputs import CANCELLED, COMPLETED, REFUNDED, Orders
-from bnpl_risk.features._timeline import DAY, Queries, Timeline, padded, range_max, ratio, stab
+from bnpl_risk.features._timeline import (
+    DAY,
+    Queries,
+    Timeline,
+    nonzero,
+    padded,
+    range_max,
+    ratio,
+    stab,
+)
 from bnpl_risk.features.registry import MIX_WINDOWS
 
 ALL = "all"
@@ -59,26 +68,30 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
     cancelled = corrected(totals(status == CANCELLED), "n_cancelled", -1)
     bnpl = totals(orders.bnpl, (90, ALL))
 
+    # Largest completed order per scope: ALL's range holds the widest
+    # window's, which holds the next one's, and all end at as_of.
+    edges = [since[ALL], *(since[w] for w in reversed(windows)), now]
+    largest = range_max(padded(line.take(np.where(completed, cents, 0))), edges)
     out: dict[str, np.ndarray] = {}
-    ordered_completed = padded(line.take(np.where(completed, cents, 0)))
+    per_order: dict[Scope, np.ndarray] = {}
+    per_cent: dict[Scope, np.ndarray] = {}
     for w in scopes:
         tag = w if w == ALL else f"{w}d"
         n = n_done[w]
+        # Shared denominators, NaN where 0 (see nonzero).
+        per_order[w], per_cent[w] = nonzero(placed[w]), nonzero(amount[w])
         out[f"spend_count_{tag}"] = n.astype(float)
         out[f"spend_sum_{tag}"] = sum_done[w] / 100
-        if w == ALL:
-            biggest = line.max_before(np.where(completed, cents, 0), since[w], now)
-        else:
-            biggest = range_max(ordered_completed, since[w], now)
+        biggest = largest[:, 0 if w == ALL else len(windows) - windows.index(w)]
         biggest[late] = np.fmax(biggest[late], late_sums["max"][:, scopes.index(w)])
         out[f"spend_max_{tag}"] = np.where(n > 0, biggest / 100, np.nan)
         out[f"spend_mean_{tag}"] = ratio(sum_done[w] / 100, n)
         out[f"spend_std_{tag}"] = _std_cents(n, sum_done[w], sq_done[w]) / 100
-        out[f"refund_rate_{tag}"] = ratio(refunded[w], placed[w])
-        out[f"cancel_rate_{tag}"] = ratio(cancelled[w], placed[w])
-        out[f"refund_amount_share_{tag}"] = ratio(refunded_cents[w], amount[w])
-    out["bnpl_share_90d"] = ratio(bnpl[90], placed[90])
-    out["bnpl_share_all"] = ratio(bnpl[ALL], placed[ALL])
+        out[f"refund_rate_{tag}"] = refunded[w] / per_order[w]
+        out[f"cancel_rate_{tag}"] = cancelled[w] / per_order[w]
+        out[f"refund_amount_share_{tag}"] = refunded_cents[w] / per_cent[w]
+    out["bnpl_share_90d"] = bnpl[90] / per_order[90]
+    out["bnpl_share_all"] = bnpl[ALL] / per_order[ALL]
 
     mix = (*MIX_WINDOWS,)
     live = totals(orders.live, mix)
@@ -86,10 +99,10 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
     night = totals(orders.night, mix)
     resold = totals(np.where(orders.resellable, cents, 0), mix)
     for w in mix:
-        out[f"live_stream_share_{w}d"] = ratio(live[w], placed[w])
-        out[f"short_video_share_{w}d"] = ratio(short_video[w], placed[w])
-        out[f"night_share_{w}d"] = ratio(night[w], placed[w])
-        out[f"resellable_share_{w}d"] = ratio(resold[w], amount[w])
+        out[f"live_stream_share_{w}d"] = live[w] / per_order[w]
+        out[f"short_video_share_{w}d"] = short_video[w] / per_order[w]
+        out[f"night_share_{w}d"] = night[w] / per_order[w]
+        out[f"resellable_share_{w}d"] = resold[w] / per_cent[w]
 
     last = line.t[np.maximum(now - 1, 0)] if len(line) else np.zeros(len(q), np.int64)
     out["days_since_last_order"] = np.where(now > since[ALL], (q.t - last) / DAY, np.nan)

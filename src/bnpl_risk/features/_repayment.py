@@ -112,11 +112,12 @@ def _payment_timeline(
         "avg_pay_delay_days": ratio(before(delay // SECOND), before(full)) * SECOND / DAY,
     }
     days_late = (np.where(was_late, delay, 0) // DAY)[made]
-    out["worst_dpd_all"] = np.fmax(current, line.max_before(days_late, start, now))
-    late_days = padded(line.take(days_late))
-    for w in windows:
-        since = line.cut(q, -w * DAY)
-        out[f"worst_dpd_{w}d"] = np.fmax(current, range_max(late_days, since, now))
+    # All payments hold the widest window's, which hold the next one's; all end at as_of.
+    edges = [start, *(line.cut(q, -w * DAY) for w in reversed(windows)), now]
+    worst = range_max(padded(line.take(days_late)), edges)
+    out["worst_dpd_all"] = np.fmax(current, worst[:, 0])
+    for i, w in enumerate(reversed(windows), 1):
+        out[f"worst_dpd_{w}d"] = np.fmax(current, worst[:, i])
     # Position of the latest late payment at or before each position.
     last_late = np.maximum.accumulate(np.where(line.take(was_late[made]), np.arange(len(line)), -1))
     at = last_late[now - 1] if len(line) else np.full(len(q), -1)

@@ -240,7 +240,7 @@ class Timeline:
         ordered = self.take(values).astype(np.int64)
         bits = self.clock.shift
         if len(ordered) == 0 or ordered.min() < 0 or ordered.max() >= 1 << bits:
-            return range_max(padded(ordered), start, now)
+            return range_max(padded(ordered), [start, now])[:, 0]
         running = (self.keys >> bits) << bits
         running |= ordered
         np.maximum.accumulate(running, out=running)
@@ -256,18 +256,35 @@ def padded(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def range_max(ordered: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Max of ``ordered[lo:hi]`` for each pair; NaN when empty.
+def range_max(ordered: np.ndarray, edges: list[np.ndarray]) -> np.ndarray:
+    """Max of ``ordered[edges[j]:edges[-1]]`` per query, for each ``j``; NaN when empty.
 
-    ``ordered`` must end with one padding element (``hi`` may equal its
-    last index). Work is linear in the array plus the total range length.
+    ``edges`` are positions, per query each at or after the one before:
+    nested ranges with a common end, as windows ending at ``as_of``.
+    ``ordered`` must end with one padding element (an edge may equal its
+    last index). One reduction over the disjoint pieces between consecutive
+    edges, then running maxima from the last piece back: work is linear in
+    the array plus the total length of the widest ranges.
+
+    Returns
+    -------
+    ndarray of float, shape (n_queries, len(edges) - 1)
+
+    Examples
+    --------
+    >>> ordered = padded(np.array([5, 1, 3, 2]))
+    >>> range_max(ordered, [np.array([0, 4]), np.array([1, 4]), np.array([3, 4])]).tolist()
+    [[5.0, 3.0], [nan, nan]]
     """
-    if not len(lo):
-        return np.empty(0)
-    bounds = np.column_stack([lo, hi]).ravel()
-    # reduceat reduces ordered[bounds[i]:bounds[i+1]]; even entries are our ranges.
-    out = np.maximum.reduceat(ordered, bounds)[::2]
-    return np.where(hi > lo, out, np.nan)
+    bounds = np.stack(edges, axis=1)
+    n, m = len(bounds), len(edges) - 1
+    if not n:
+        return np.empty((0, m))
+    # reduceat reduces ordered[b[i]:b[i + 1]] over the flattened bounds; the
+    # last of each query's row runs to the next query's first edge: dropped.
+    pieces = np.maximum.reduceat(ordered, bounds.ravel()).reshape(n, m + 1)[:, :m]
+    pieces = np.where(bounds[:, 1:] > bounds[:, :-1], pieces, np.nan)
+    return np.fmax.accumulate(pieces[:, ::-1], axis=1)[:, ::-1]
 
 
 def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
