@@ -27,6 +27,15 @@ def test_raw_score_is_the_boosters(model, book):
     np.testing.assert_array_equal(model.predict_raw(X), expected)
 
 
+def test_contributions_are_lightgbms_treeshap(model, book):
+    X, _, _ = book
+    codes = X.assign(
+        channel=X["channel"].map({c: i for i, c in enumerate(model.categories_["channel"])})
+    )
+    expected = model.booster_.predict(codes.to_numpy(dtype=float), pred_contrib=True)
+    np.testing.assert_allclose(model.predict_contributions(X), expected, rtol=0, atol=1e-9)
+
+
 def _expected_reasons(contrib: pd.DataFrame, k: int) -> list[tuple[int, int, str]]:
     """(row, rank, feature) by sorting each row by hand: positive contributions, largest first."""
     out = []
