@@ -265,7 +265,7 @@ class RiskScorer:
         pd_ = self.model_.predict_pd_matrix(X)
         grade = self.grades_.grade(pd_)
         policy = self.policy_
-        column = {name: i for i, name in enumerate(self.features_.feature_names_out_)}
+        column = self.features_.feature_index_
         needed = (*FACTS, *policy.bustout_thresholds)
         missing = [c for c in needed if c not in column]
         if missing:

@@ -74,6 +74,8 @@ class FeatureBuilder(BaseEstimator):
     feature_names_out_ : ndarray of str
         Output columns in order (:func:`~bnpl_risk.features.registry.feature_names`).
     n_features_out_ : int
+    feature_index_ : dict of str to int
+        Position of each output column, e.g. in :meth:`transform_one`'s vector.
 
     Notes
     -----
@@ -137,10 +139,14 @@ class FeatureBuilder(BaseEstimator):
         """
         windows = _check_windows(self.windows)
         check_columns(histories, applications)
+        self._set_fitted(windows)
+        return self
+
+    def _set_fitted(self, windows: tuple[int, ...]) -> None:
         self.windows_ = windows
         self.feature_names_out_ = np.asarray(feature_names(windows), dtype=object)
         self.n_features_out_ = len(self.feature_names_out_)
-        return self
+        self.feature_index_ = {name: i for i, name in enumerate(self.feature_names_out_)}
 
     def transform(self, histories: Histories, applications: pd.DataFrame) -> pd.DataFrame:
         """Features of each application at its ``as_of``.
@@ -264,9 +270,7 @@ class FeatureBuilder(BaseEstimator):
                 "Save the scorer again."
             ) from None
         builder = cls(windows=windows)
-        builder.windows_ = _check_windows(windows)
-        builder.feature_names_out_ = np.asarray(feature_names(builder.windows_), dtype=object)
-        builder.n_features_out_ = len(builder.feature_names_out_)
+        builder._set_fitted(_check_windows(windows))
         if list(builder.feature_names_out_) != saved:
             raise ArtifactError(
                 f"the saved feature list differs from what windows {windows} build with this "

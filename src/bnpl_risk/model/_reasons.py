@@ -70,8 +70,7 @@ def _adverse(contributions: np.ndarray, k: int):
     n, p = contributions.shape
     k = min(k, p)
     order = np.argsort(-contributions, axis=1, kind="stable")[:, :k]
-    values = np.take_along_axis(contributions, order, axis=1)
+    values = contributions[np.arange(n)[:, None], order]
     adverse = values > 0
-    rows = np.broadcast_to(np.arange(n)[:, None], (n, k))[adverse]
-    ranks = np.broadcast_to(np.arange(1, k + 1), (n, k))[adverse]
-    return rows, ranks, order[adverse], values[adverse]
+    rows, ranks = np.nonzero(adverse)  # row by row, as boolean indexing goes
+    return rows, ranks + 1, order[adverse], values[adverse]

@@ -222,7 +222,7 @@ def decide_arrays(
     hit = {
         "H_AGE": ~(f["age_years"] >= policy.min_age),
         "H_KYC": ~(f["kyc_level"] >= policy.min_kyc_level),
-        "H_OVERDUE": np.nan_to_num(f["current_dpd"]) > policy.max_current_dpd,
+        "H_OVERDUE": f["current_dpd"] > policy.max_current_dpd,  # NaN (none) is not over
         "H_BLOCKED": np.asarray(blocked, dtype=bool),
     }
     young = f["account_age_days"] < policy.bustout_max_age_days
@@ -235,9 +235,8 @@ def decide_arrays(
     products = np.array([tuple(policy.grade_products[g]) for g in grade] + [()], dtype=object)[:-1]
     hit["G_GRADE"] = (base <= 0) | np.array([len(p) == 0 for p in products], dtype=bool)
 
-    afford = np.maximum(
-        policy.affordability_multiple * np.nan_to_num(f["spend_sum_90d"]), policy.new_user_min
-    )
+    # fmax skips NaN: no recorded spend affords the new-user minimum.
+    afford = np.fmax(policy.affordability_multiple * f["spend_sum_90d"], policy.new_user_min)
     with np.errstate(divide="ignore", over="ignore"):
         risk_cap = policy.loss_budget / (pd_ * policy.lgd)
     thin = ~(f["account_age_days"] >= policy.thin_file_days)
