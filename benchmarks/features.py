@@ -11,7 +11,10 @@ Prints, for a generated book (default 200k customers):
 - peak memory of the build over the input tables' size (floor: at most 3x):
   resident memory is sampled from /proc while the build runs;
 - latency of one application of a customer with 200 orders, built from that
-  customer's history alone, the service path (floor: p99 at most 5 ms).
+  customer's history alone, the service path (floor: p99 at most 5 ms);
+- where a build's time goes: reading the tables into arrays, computing the
+  features (in parts of whole customers, one thread per core), laying out
+  the frame.
 
 Times are the best of a few runs: the machine is shared, and the best run is
 the one least disturbed by other work.
@@ -29,6 +32,8 @@ import pandas as pd
 
 from bnpl_risk.datasets import make_bnpl_histories
 from bnpl_risk.features import FeatureBuilder
+from bnpl_risk.features._assemble import compute
+from bnpl_risk.features._inputs import check_columns, read_applications, read_book
 from bnpl_risk.histories import Histories
 
 RUNS = 3
@@ -68,6 +73,25 @@ def peak_rss_during(fn) -> tuple[int, int]:
         done.set()
         sampler.join()
     return before, max(peak[0], rss_bytes())
+
+
+def print_stages(builder: FeatureBuilder, h: Histories, apps: pd.DataFrame) -> None:
+    """Best wall (and CPU) time of each stage of ``builder.transform``, run one after another."""
+
+    def read():
+        check_columns(h, apps)
+        return read_book(h, read_applications(apps))
+
+    book = read()
+    names = tuple(builder.feature_names_out_)
+    columns = compute(book, names, builder.windows_)
+    stages = {
+        "read": best_of(RUNS, read),
+        "features": best_of(RUNS, lambda: compute(book, names, builder.windows_)),
+        "frame": best_of(RUNS, lambda: pd.DataFrame(columns, index=book.app_ids, copy=False)),
+    }
+    split = (f"{name} {wall:.2f} s (CPU {cpu:.2f} s)" for name, (wall, cpu) in stages.items())
+    print("stages: " + ", ".join(split))
 
 
 def one_customer_with(n_orders: int, seed: int = 0) -> tuple[Histories, pd.DataFrame]:
@@ -133,6 +157,7 @@ def main(n_customers: int) -> None:
     )
     print(f"order rows per second: {len(h.orders) / build:,.0f}   (floor 1,000,000)")
     print(f"build / reference: {build / ref:.1f}x   (floor 15x)")
+    print_stages(builder, h, apps)
 
     before, peak = peak_rss_during(lambda: builder.transform(h, apps))
     print(
