@@ -443,8 +443,8 @@ def _build(fields: dict, n_features: int, max_m: int, max_cells: int) -> tuple[_
     kept = ~fallback & ~stump
 
     keep_node = kept[node["tree"]]
-    units = _units(node, leaf_start, kept[leaf_tree], keep_node, m)
-    table, base = _unit_tables(units, pairs, leaf_value, node["feature"])
+    units = _units(node, leaf_start, kept[leaf_tree], keep_node, entries, pairs)
+    table, base = _unit_tables(units, pairs, leaf_value)
     slots = _slots(units, entries, pairs, len(leaf_value))
     tests, slot_test, slot_right = _tests(node, keep_node, slots, fields, n_features)
     plan = _Plan(
@@ -554,7 +554,7 @@ def _leaf_table(z: np.ndarray, value: np.ndarray) -> np.ndarray:
     return table[:, ::-1]  # by the failed set F = all ^ O
 
 
-def _units(node: dict, leaf_start, keep_leaf, keep_node, m) -> dict:
+def _units(node: dict, leaf_start, keep_leaf, keep_node, entries, pairs) -> dict:
     """Units of the kept trees: twigs (a node whose children are both leaves), which
     one table covers, and the other leaves alone."""
     twig = np.flatnonzero((node["left"] < 0) & (node["right"] < 0) & keep_node)
@@ -564,54 +564,75 @@ def _units(node: dict, leaf_start, keep_leaf, keep_node, m) -> dict:
     alone[left] = alone[right] = False
     lone = np.flatnonzero(alone)
     leaf = np.concatenate([lone, left])
+    m = np.bincount(pairs["leaf"], minlength=len(keep_leaf))
+    # Where the twig's feature is among its leaves' (sorted) features, and
+    # whether the path tests it above the twig too.
+    first_pair = np.searchsorted(pairs["leaf"], left)
+    width = np.arange(m.max(initial=1))
+    at = np.minimum(first_pair[:, None] + width, len(pairs["leaf"]) - 1)
+    on_split = (pairs["feature"][at] == node["feature"][twig][:, None]) & (width < m[left][:, None])
+    split_at = on_split.argmax(axis=1)
+    nodes_on = np.bincount(entries["pair"], minlength=len(pairs["leaf"]))
+    none = np.full(len(lone), -1)
     return {
         "leaf": leaf,  # a leaf of the unit (the left one of a twig)
-        "other": np.concatenate([np.full(len(lone), -1), right]),
-        "twig": np.concatenate([np.full(len(lone), -1), twig]),
+        "other": np.concatenate([none, right]),
+        "twig": np.concatenate([none, twig]),
         "m": m[leaf],  # both leaves of a twig test the same features
+        "split_at": np.concatenate([none, split_at]),
+        "fresh": np.concatenate([none, nodes_on[first_pair + split_at]]) == 1,
     }
 
 
-def _unit_tables(
-    units: dict, pairs: dict, leaf_value, node_feature
-) -> tuple[np.ndarray, np.ndarray]:
+def _unit_tables(units: dict, pairs: dict, leaf_value) -> tuple[np.ndarray, np.ndarray]:
     """The flat table and where each unit's part starts.
 
     A unit's part is indexed by ``key * m + j``: ``key`` is the failed set
-    ``F`` for a leaf, ``2 F + (the row goes right at the twig)`` for a twig,
-    whose part adds the tables of its two leaves.
+    ``F`` for a leaf; for a twig, ``2 F + (the row goes right at the twig)``
+    with ``F`` over the features tested above it, and the part adds the
+    tables of its two leaves.
     """
     first_pair = np.searchsorted(pairs["leaf"], np.arange(len(leaf_value)))
-    tables, base, size = [], np.empty(len(units["leaf"]), dtype=np.intp), 0
+    parts = []
     for w in np.unique(units["m"]):  # one vectorized build per path width
         unit = np.flatnonzero(units["m"] == w)
         twig = units["twig"][unit] >= 0
         leaves = np.concatenate([units["leaf"][unit], units["other"][unit[twig]]])
         z = pairs["z"][first_pair[leaves][:, None] + np.arange(w)]
-        leaf_table = _leaf_table(z, leaf_value[leaves])
-        lone, left, right = np.split(leaf_table, [(~twig).sum(), len(unit)])
-        # The twig's feature is the j_s-th of its leaves; the leaf on the side
-        # the row does not take fails its condition there.
-        features = pairs["feature"][first_pair[units["leaf"][unit[twig]]][:, None] + np.arange(w)]
-        on_split = features == node_feature[units["twig"][unit[twig]]][:, None]
-        fails = (np.arange(1 << w) | (1 << on_split.argmax(axis=1))[:, None])[..., None]
+        lone, left, right = np.split(_leaf_table(z, leaf_value[leaves]), [(~twig).sum(), len(unit)])
+        # The leaf on the side the row does not take fails its condition on
+        # the twig's feature.
+        split_at = units["split_at"][unit[twig]]
+        fails = (np.arange(1 << w) | (1 << split_at)[:, None])[..., None]
         went_left = left + np.take_along_axis(right, fails, axis=1)
         went_right = np.take_along_axis(left, fails, axis=1) + right
-        twigs = np.stack([went_left, went_right], axis=2).reshape(len(left), 2 << w, w)
-        base[unit[~twig]] = size + np.arange(len(lone)) * (w << w)
-        size += lone.size
-        base[unit[twig]] = size + np.arange(len(twigs)) * (w << (w + 1))
-        size += twigs.size
-        tables += [lone.ravel(), twigs.ravel()]
-    return (np.concatenate(tables) if tables else np.empty(0)), base
+        both = np.stack([went_left, went_right], axis=2)  # (twigs, 2**w, 2, w)
+        # A feature first tested at the twig is never failed above it: only
+        # the F without its bit are kept (a 0 put in at its place).
+        fresh = units["fresh"][unit[twig]]
+        above = np.arange(1 << (w - 1))
+        low = (1 << split_at[fresh])[:, None] - 1
+        without = (above & low) | ((above & ~low) << 1)
+        parts += [
+            (unit[~twig], lone),
+            (unit[twig][~fresh], both[~fresh]),
+            (unit[twig][fresh], np.take_along_axis(both[fresh], without[..., None, None], axis=1)),
+        ]
+    base, size = np.empty(len(units["leaf"]), dtype=np.intp), 0
+    for unit, table in parts:
+        each = table[0].size if len(table) else 0
+        base[unit] = size + np.arange(len(unit)) * each
+        size += table.size
+    return np.concatenate([t.ravel() for _, t in parts] + [np.empty(0)]), base
 
 
 def _slots(units: dict, entries: dict, pairs: dict, n_leaves: int) -> dict:
     """The tests that set each bit of each unit's key, as (unit, bit) groups of nodes.
 
     A leaf's bit ``j`` is set when the row fails a condition of its path on
-    its ``j``-th feature; a twig's bit ``j + 1`` when it fails one above the
-    twig, and its bit 0 when it goes right at the twig.
+    its ``j``-th feature; a twig's bit ``i + 1`` when it fails one above the
+    twig on the ``i``-th feature tested there, and its bit 0 when it goes
+    right at the twig.
     """
     unit_of_leaf = np.full(n_leaves, -1)
     unit_of_leaf[units["leaf"]] = np.arange(len(units["leaf"]))
@@ -619,10 +640,13 @@ def _slots(units: dict, entries: dict, pairs: dict, n_leaves: int) -> dict:
     twig = np.append(units["twig"], -1)[unit]  # -1 for leaves of no unit
     keep = (unit >= 0) & (entries["node"] != twig)
     unit, twig = unit[keep], twig[keep]
+    j = pairs["j"][entries["pair"][keep]]
+    # Above a twig whose feature is fresh, the features after it move down.
+    moved = (twig >= 0) & units["fresh"][unit] & (j > units["split_at"][unit])
     is_twig = np.flatnonzero(units["twig"] >= 0)
     slot = {
         "unit": np.concatenate([unit, is_twig]),
-        "bit": np.concatenate([pairs["j"][entries["pair"][keep]] + (twig >= 0), 0 * is_twig]),
+        "bit": np.concatenate([j + (twig >= 0) - moved, 0 * is_twig]),
         "node": np.concatenate([entries["node"][keep], units["twig"][is_twig]]),
         "left": np.concatenate([entries["left"][keep], np.ones(len(is_twig), dtype=bool)]),
     }
