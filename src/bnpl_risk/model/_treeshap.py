@@ -59,9 +59,9 @@ __all__ = ["TreeShap"]
 # LightGBM's kZeroThreshold, a float literal (1e-35f) widened to double.
 _ZERO = float(np.float32(1e-35))
 # decision_type bits (include/LightGBM/tree.h kCategoricalMask, kDefaultLeftMask,
-# then the missing type in bits 2-3).
+# then the missing type in bits 2-3: 0 None, 1 Zero, 2 NaN).
 _CATEGORICAL, _DEFAULT_LEFT = 1, 2
-_MISSING_ZERO, _MISSING_NAN = 1, 2
+_MISSING_ZERO = 1
 # A test reads one of 7 copies of the row: copy c has 0 (and values within
 # 1e-35 of it) replaced by _ZERO_AS[c] and NaN by _NAN_AS[c], so that one
 # comparison gives LightGBM's way for every value: -inf goes left at every
@@ -100,8 +100,9 @@ class _Plan:
     Tests are split nodes, plus one per (leaf, feature) tested at several
     nodes: an interval or a merged category set. A unit is a leaf, or a twig
     (a node whose children are both leaves, one table for the two). Its key
-    has a bit per feature its path tests, set when the row fails there, and
-    for a twig one more, set when the row goes right at it. Its slots, one
+    has a bit per feature its path tests (above the twig, for a twig), set
+    when the row fails there, and for a twig one more, set when the row goes
+    right at it. Its slots, one
     per bit, are stored column-major (column ``q`` holds the ``q``-th slot of
     the units with more than ``q``), units with the most slots first.
     """
@@ -145,7 +146,7 @@ class TreeShap:
     fallback_trees : tuple of int
         Trees (0-based, in model order) whose contributions LightGBM computes.
     nbytes : int
-        Memory held by the tables and index arrays.
+        Memory held by the tables and index arrays (not the fallback booster).
 
     Examples
     --------
