@@ -43,105 +43,104 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
     since[ALL] = line.start(q)
     scopes: tuple[Scope, ...] = (*windows, ALL)
 
-    def totals(values: np.ndarray, scopes: tuple[Scope, ...] = scopes) -> dict:
-        prefix = line.prefix(values)
-        at_now = prefix[now]
-        return {w: at_now - prefix[since[w]] for w in scopes}
-
     cents = orders.cents
     status = orders.status
     completed = status == COMPLETED
+    refunded = status == REFUNDED
+    is_loan = orders.loan_installments > 0
+    # Summed in every scope; the first seven as _still_completed lists them.
+    quantities = {
+        "cents": cents,
+        "n": completed,
+        "cents_done": np.where(completed, cents, 0),
+        "cents2": np.where(completed, cents * cents, 0),
+        "n_refunded": refunded,
+        "cents_refunded": np.where(refunded, cents, 0),
+        "n_cancelled": status == CANCELLED,
+        "bnpl": orders.bnpl,
+        "live": orders.live,
+        "short_video": orders.short_video,
+        "night": orders.night,
+        "resold": np.where(orders.resellable, cents, 0),
+        "loans": is_loan,
+        "loan_cents_due": orders.loan_cents_due,
+    }
+    prefix = line.prefix(list(quantities.values()))
+    at_now = prefix[:, now]
+    late, late_sums, late_max = _still_completed(q, orders, scopes)
+    total: dict[Scope, dict[str, np.ndarray]] = {}
+    for i, w in enumerate(scopes):
+        sums = at_now - prefix[:, since[w]]
+        # Orders reversed at or after as_of were still completed then.
+        sums[1:7, late] += late_sums[:, :, i]
+        total[w] = dict(zip(quantities, sums, strict=True))
     placed = {w: now - since[w] for w in scopes}
-    amount = totals(cents)
-    late, late_sums = _still_completed(q, orders, scopes)
-
-    def corrected(total: dict, name: str, sign: int) -> dict:
-        for i, w in enumerate(scopes):
-            total[w][late] += sign * late_sums[name][:, i]
-        return total
-
-    n_done = corrected(totals(completed), "n", 1)
-    sum_done = corrected(totals(np.where(completed, cents, 0)), "cents", 1)
-    sq_done = corrected(totals(np.where(completed, cents * cents, 0)), "cents2", 1)
-    refunded = corrected(totals(status == REFUNDED), "n_refunded", -1)
-    refunded_cents = corrected(totals(np.where(status == REFUNDED, cents, 0)), "cents_refunded", -1)
-    cancelled = corrected(totals(status == CANCELLED), "n_cancelled", -1)
-    bnpl = totals(orders.bnpl, (90, ALL))
 
     # Largest completed order per scope: ALL's range holds the widest
     # window's, which holds the next one's, and all end at as_of.
     edges = [since[ALL], *(since[w] for w in reversed(windows)), now]
-    largest = range_max(padded(line.take(np.where(completed, cents, 0))), edges)
+    largest = range_max(padded(line.take(quantities["cents_done"])), edges)
     out: dict[str, np.ndarray] = {}
     per_order: dict[Scope, np.ndarray] = {}
     per_cent: dict[Scope, np.ndarray] = {}
-    for w in scopes:
+    for i, w in enumerate(scopes):
         tag = w if w == ALL else f"{w}d"
-        n = n_done[w]
+        sums = total[w]
+        n = sums["n"]
         # Shared denominators, NaN where 0 (see nonzero).
-        per_order[w], per_cent[w] = nonzero(placed[w]), nonzero(amount[w])
+        per_order[w], per_cent[w] = nonzero(placed[w]), nonzero(sums["cents"])
         out[f"spend_count_{tag}"] = n.astype(float)
-        out[f"spend_sum_{tag}"] = sum_done[w] / 100
+        out[f"spend_sum_{tag}"] = sums["cents_done"] / 100
         biggest = largest[:, 0 if w == ALL else len(windows) - windows.index(w)]
-        biggest[late] = np.fmax(biggest[late], late_sums["max"][:, scopes.index(w)])
+        biggest[late] = np.fmax(biggest[late], late_max[:, i])
         out[f"spend_max_{tag}"] = np.where(n > 0, biggest / 100, np.nan)
-        out[f"spend_mean_{tag}"] = ratio(sum_done[w] / 100, n)
-        out[f"spend_std_{tag}"] = _std_cents(n, sum_done[w], sq_done[w]) / 100
-        out[f"refund_rate_{tag}"] = refunded[w] / per_order[w]
-        out[f"cancel_rate_{tag}"] = cancelled[w] / per_order[w]
-        out[f"refund_amount_share_{tag}"] = refunded_cents[w] / per_cent[w]
-    out["bnpl_share_90d"] = bnpl[90] / per_order[90]
-    out["bnpl_share_all"] = bnpl[ALL] / per_order[ALL]
-
-    mix = (*MIX_WINDOWS,)
-    live = totals(orders.live, mix)
-    short_video = totals(orders.short_video, mix)
-    night = totals(orders.night, mix)
-    resold = totals(np.where(orders.resellable, cents, 0), mix)
-    for w in mix:
-        out[f"live_stream_share_{w}d"] = live[w] / per_order[w]
-        out[f"short_video_share_{w}d"] = short_video[w] / per_order[w]
-        out[f"night_share_{w}d"] = night[w] / per_order[w]
-        out[f"resellable_share_{w}d"] = resold[w] / per_cent[w]
+        out[f"spend_mean_{tag}"] = ratio(sums["cents_done"] / 100, n)
+        out[f"spend_std_{tag}"] = _std_cents(n, sums["cents_done"], sums["cents2"]) / 100
+        out[f"refund_rate_{tag}"] = sums["n_refunded"] / per_order[w]
+        out[f"cancel_rate_{tag}"] = sums["n_cancelled"] / per_order[w]
+        out[f"refund_amount_share_{tag}"] = sums["cents_refunded"] / per_cent[w]
+    out["bnpl_share_90d"] = total[90]["bnpl"] / per_order[90]
+    out["bnpl_share_all"] = total[ALL]["bnpl"] / per_order[ALL]
+    for w in MIX_WINDOWS:
+        out[f"live_stream_share_{w}d"] = total[w]["live"] / per_order[w]
+        out[f"short_video_share_{w}d"] = total[w]["short_video"] / per_order[w]
+        out[f"night_share_{w}d"] = total[w]["night"] / per_order[w]
+        out[f"resellable_share_{w}d"] = total[w]["resold"] / per_cent[w]
 
     last = line.t[np.maximum(now - 1, 0)] if len(line) else np.zeros(len(q), np.int64)
     out["days_since_last_order"] = np.where(now > since[ALL], (q.t - last) / DAY, np.nan)
-    out["spend_trend_30d_180d"] = ratio(sum_done[30] / 30, sum_done[180] / 180)
+    out["spend_trend_30d_180d"] = ratio(
+        total[30]["cents_done"] / 30, total[180]["cents_done"] / 180
+    )
     out["velocity_orders_7d_vs_90d"] = ratio(placed[7] / 7, placed[90] / 90)
-    out["velocity_amount_7d_vs_90d"] = ratio(amount[7] / 7, amount[90] / 90)
-    out["amount_placed_7d"] = amount[7] / 100
-    out["_placed_amount_all"] = amount[ALL] / 100
-    out |= _loan_usage(line, orders, q, now, since)
-    return out
+    out["velocity_amount_7d_vs_90d"] = ratio(total[7]["cents"] / 7, total[90]["cents"] / 90)
+    out["amount_placed_7d"] = total[7]["cents"] / 100
+    out["_placed_amount_all"] = total[ALL]["cents"] / 100
 
-
-def _loan_usage(line: Timeline, orders: Orders, q: Queries, now, since: dict) -> dict:
-    """Loans originated before as_of: counts, plan length, tenure, amount due."""
-    start = since[ALL]
-    is_loan = orders.loan_installments > 0
-    loans = line.prefix(is_loan)
-    out: dict[str, np.ndarray] = {}
-    n = loans[now] - loans[start]
+    # Loans originated before as_of: counts, plan length, tenure, amount due.
+    n = total[ALL]["loans"]
     out["bnpl_loans_all"] = n.astype(float)
     for w in (7, 30):
-        out[f"new_bnpl_loans_{w}d"] = (loans[now] - loans[since[w]]).astype(float)
-    out["max_plan_installments"] = line.max_before(orders.loan_installments, start, now)
+        out[f"new_bnpl_loans_{w}d"] = total[w]["loans"].astype(float)
+    out["max_plan_installments"] = line.max_before(orders.loan_installments, since[ALL], now)
     out["max_plan_installments"][n == 0] = np.nan
-    # The customer's first loan sits where the loan count first passes its start value.
-    first = np.searchsorted(loans, loans[start] + 1, "left") - 1
-    first_t = line.t[np.clip(first, 0, max(len(line) - 1, 0))] if len(line) else q.t
+    # Position of the first loan at or after each position (the end if none).
+    following = np.where(line.take(is_loan), np.arange(len(line)), len(line))
+    first = np.minimum.accumulate(np.append(following, len(line))[::-1])[::-1][since[ALL]]
+    first_t = line.t[np.minimum(first, len(line) - 1)] if len(line) else q.t
     out["bnpl_tenure_days"] = np.where(n > 0, (q.t - first_t) / DAY, np.nan)
-    due = line.prefix(orders.loan_cents_due)
-    out["_loan_cents_due"] = due[now] - due[start]
+    out["_loan_cents_due"] = total[ALL]["loan_cents_due"]
     return out
 
 
-def _still_completed(q: Queries, orders: Orders, scopes: tuple) -> tuple[np.ndarray, dict]:
+def _still_completed(q: Queries, orders: Orders, scopes: tuple) -> tuple:
     """Refunded or cancelled orders that were still completed at each query, per scope.
 
     ``scopes`` are windows in days, ascending, then :data:`ALL`. Few queries
-    have such orders: returns those queries and, per quantity, a matrix of
-    their totals (one row per query, one column per scope).
+    have such orders: returns those queries; the amounts to add to their
+    sums of ``n``, ``cents_done``, ``cents2`` and to take from their
+    ``n_refunded``, ``cents_refunded``, ``n_cancelled`` (shape (6, queries,
+    scopes)); and their largest such order (shape (queries, scopes)).
 
     An order placed before ``as_of`` and reversed at or after it: its time
     interval ``(order_ts, reversed_at]`` holds ``as_of``.
@@ -174,26 +173,31 @@ def _still_completed(q: Queries, orders: Orders, scopes: tuple) -> tuple[np.ndar
 
     biggest = np.full(shape[0] * shape[1], np.nan)
     np.fmax.at(biggest, cell, cents.astype(float))
-    return queries, {
-        "n": per_scope(None),
-        "cents": per_scope(cents),
-        "cents2": per_scope(cents * cents),
-        "n_refunded": per_scope(refunded),
-        "cents_refunded": per_scope(np.where(refunded, cents, 0)),
-        "n_cancelled": per_scope(orders.status[order] == CANCELLED),
-        "max": np.fmax.accumulate(biggest.reshape(shape), axis=1),
-    }
+    sums = np.stack(
+        [
+            per_scope(None),
+            per_scope(cents),
+            per_scope(cents * cents),
+            -per_scope(refunded),
+            -per_scope(np.where(refunded, cents, 0)),
+            -per_scope(orders.status[order] == CANCELLED),
+        ]
+    )
+    return queries, sums, np.fmax.accumulate(biggest.reshape(shape), axis=1)
 
 
 def _std_cents(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
     """Population standard deviation from count, sum and sum of squares; NaN when n is 0.
 
-    ``n * s2 - s1**2`` is computed in exact integers when no value can
-    overflow, so equal amounts give exactly 0; in floats otherwise.
+    ``n * s2 - s1**2`` is computed in exact integers where no value can
+    overflow, so equal amounts give exactly 0; in floats elsewhere. The
+    choice is made row by row, so a row's value does not depend on the
+    other rows computed with it.
     """
+    spread = (n * s2 - s1 * s1).astype(float)
     if len(n) and (n.max() * float(s2.max()) >= 2.0**62 or np.abs(s1).max() >= 2**31):
-        spread = n * s2.astype(float) - s1.astype(float) ** 2
-    else:
-        spread = (n * s2 - s1 * s1).astype(float)
+        inexact = (n * s2.astype(float) >= 2.0**62) | (np.abs(s1) >= 2**31)
+        floats = n[inexact] * s2[inexact].astype(float) - s1[inexact].astype(float) ** 2
+        spread[inexact] = floats
     np.maximum(spread, 0.0, out=spread)
     return ratio(np.sqrt(spread), n)

@@ -70,12 +70,12 @@ def _due_timeline(q: Queries, inst: Installments, windows: tuple[int, ...]) -> d
     # reached[k]: position after the installments with due + k days <= as_of.
     reached = {k: line.cut(q, -k * DAY, inclusive=True) for k in REACH_DAYS}
     earlier = {w: line.cut(q, -(w + 1) * DAY, inclusive=True) for w in windows}
-    for k in REACH_DAYS:
-        late = line.prefix(inst.settled >= inst.due + k * DAY)
-        out[f"dpd{k}_count_all"] = (late[reached[k]] - late[start]).astype(float)
-        if k == 1:
-            for w in windows:
-                out[f"late_count_{w}d"] = (late[reached[1]] - late[earlier[w]]).astype(float)
+    late = line.prefix([inst.settled >= inst.due + k * DAY for k in REACH_DAYS])
+    for i, k in enumerate(REACH_DAYS):
+        out[f"dpd{k}_count_all"] = (late[i, reached[k]] - late[i, start]).astype(float)
+    late_1 = late[REACH_DAYS.index(1)]
+    for w in windows:
+        out[f"late_count_{w}d"] = (late_1[reached[1]] - late_1[earlier[w]]).astype(float)
     decided = reached[1] - start
     out["on_time_ratio"] = ratio(decided - out["dpd1_count_all"], decided)
 
@@ -98,18 +98,16 @@ def _payment_timeline(
     start = line.start(q)
     now = line.cut(q)
 
-    def before(values: np.ndarray) -> np.ndarray:
-        prefix = line.prefix(values[made])
-        return prefix[now] - prefix[start]
-
     # A payment in full is at the settle time (both are paid_ts clamped to the order).
     full = inst.settled != NEVER
     delay = np.where(full, inst.settled - inst.due, 0)
     was_late = full & (delay >= DAY)
+    prefix = line.prefix([v[made] for v in (inst.cents_paid, was_late, delay // SECOND, full)])
+    paid, cured, delay_s, n_full = prefix[:, now] - prefix[:, start]
     out = {
-        "_cents_paid": before(inst.cents_paid),
-        "cured_count": before(was_late).astype(float),
-        "avg_pay_delay_days": ratio(before(delay // SECOND), before(full)) * SECOND / DAY,
+        "_cents_paid": paid,
+        "cured_count": cured.astype(float),
+        "avg_pay_delay_days": ratio(delay_s, n_full) * SECOND / DAY,
     }
     days_late = (np.where(was_late, delay, 0) // DAY)[made]
     # All payments hold the widest window's, which hold the next one's; all end at as_of.

@@ -171,7 +171,6 @@ class Timeline:
         self.order = order
         self.keys = keys
         self.t = self.take(t)
-        self._prefix = np.zeros(len(keys) + 1, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -184,15 +183,19 @@ class Timeline:
         """Input rows of the events at timeline ``positions``."""
         return positions if self.order is None else self.order[positions]
 
-    def prefix(self, values: np.ndarray) -> np.ndarray:
-        """Prefix sums of integer ``values`` in timeline order, with a leading 0.
+    def prefix(self, columns: list[np.ndarray]) -> np.ndarray:
+        """Prefix sums of integer ``columns`` (input order), one row each, in timeline order.
 
-        ``prefix(v)[hi] - prefix(v)[lo]`` is the sum over positions ``lo:hi``.
-        The array is reused by the next call (fresh memory is slow to touch),
-        so read what you need from it first.
+        Each row starts with 0, so ``prefix(c)[:, hi] - prefix(c)[:, lo]``
+        sums each column over positions ``lo:hi``: one gather per cut for
+        all the columns.
         """
-        np.cumsum(self.take(values), out=self._prefix[1:])
-        return self._prefix
+        table = np.empty((len(columns), len(self) + 1), np.int64)
+        table[:, 0] = 0
+        for row, values in zip(table, columns, strict=True):
+            row[1:] = self.take(values)
+        np.cumsum(table[:, 1:], axis=1, out=table[:, 1:])
+        return table
 
     def start(self, q: Queries) -> np.ndarray:
         """Position of each query's customer's first event (where it would be, if none)."""
