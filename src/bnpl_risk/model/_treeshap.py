@@ -18,12 +18,14 @@ all, else 0. The leaf adds to feature ``j`` of ``P``::
 
 a function of the set ``F`` of features whose conditions the row fails.
 :class:`TreeShap` tabulates it for every ``F`` (``2**m * m`` numbers a
-leaf). A twig, a node whose two children are leaves, gets one table for
-both, indexed by ``F`` above it and the way the row goes at it: as large as
-the two, but read once. A row then costs one decision per split node (a
-leaf testing a feature at several nodes gets one interval, or one merged
-category set, instead), one key per leaf or twig, a gather and a sum per
-feature, each vectorized over all trees at once. The bias column sums each
+leaf). A subtree of up to three levels (a unit) gets one table for all its
+leaves, indexed by ``F`` above it and the way the row goes at each of its
+split nodes: about as large as its leaves' tables together, but read once
+(2,742 units instead of 6,660 leaves in a 444-tree model). A row then costs
+one decision per split node (a unit whose path tests a feature at several
+nodes above it gets one interval, or one merged category set, instead), one
+key per unit, a gather and a sum per feature, each vectorized over all trees
+at once. The bias column sums each
 tree's expected value (leaves weighted by their row counts, LightGBM's
 ``Tree::ExpectedValue``); a tree of a single leaf adds only its value there.
 
@@ -73,6 +75,8 @@ _COPY = np.array([[0, 1, 2], [-1, 3, 5], [-1, 6, 4]])
 # Bitmask offsets (m << j) must fit an int32; 2**20 * 20 numbers (160 MiB)
 # for one leaf is already far past any sensible budget.
 _MAX_LEAF_FEATURES = 20
+# Subtrees up to this height share one table (read once for all their leaves).
+_UNIT_HEIGHT = 3
 # Rows scored at once: keeps the (rows x slots) scratch arrays within a core's
 # L2 cache (about 10 rows of a 444-tree model).
 _CHUNK_CELLS = 1 << 18
@@ -97,12 +101,12 @@ _TREE_FIELDS = (
 class _Plan:
     """Everything the per-row path reads (see :func:`_contributions`).
 
-    Tests are split nodes, plus one per (leaf, feature) tested at several
-    nodes: an interval or a merged category set. A unit is a leaf, or a twig
-    (a node whose children are both leaves, one table for the two). Its key
-    has a bit per feature its path tests (above the twig, for a twig), set
-    when the row fails there, and for a twig one more, set when the row goes
-    right at it. Its slots, one
+    Tests are split nodes, plus one per (unit, feature) tested at several
+    nodes above the unit: an interval or a merged category set. A unit is a
+    subtree of height up to ``_UNIT_HEIGHT`` (or a leaf alone) with one
+    table. Its key has a bit per split node inside it, set when the row goes
+    right there, then one per feature tested above it, set when the row
+    fails a condition there. Its slots, one
     per bit, are stored column-major (column ``q`` holds the ``q``-th slot of
     the units with more than ``q``), units with the most slots first.
     """
@@ -438,19 +442,20 @@ def _build(fields: dict, n_features: int, max_m: int, max_cells: int) -> tuple[_
     entries = _paths(node, node_start, leaf_start, leaf_count)
     pairs = _pairs(entries, node["feature"])
     m = np.bincount(pairs["leaf"], minlength=len(leaf_tree))
-    cells = np.bincount(leaf_tree, weights=np.where(m > 0, m * 2.0**m, 0.0), minlength=n_trees)
     deep = np.bincount(leaf_tree, weights=m > max_m, minlength=n_trees) > 0
+    units = _units(node, entries, pairs, ~deep[leaf_tree] & ~stump[leaf_tree], max_m)
+    root_tree = np.where(units["root"] >= 0, node["tree"][units["root"]], leaf_tree[units["leaf"]])
+    cells = np.bincount(root_tree, weights=units["m"] * 2.0 ** units["bits"], minlength=n_trees)
     fallback = _over_budget(cells, deep, max_cells)
     kept = ~fallback & ~stump
-
     keep_node = kept[node["tree"]]
-    units = _units(node, leaf_start, kept[leaf_tree], keep_node, entries, pairs)
-    table, base = _unit_tables(units, pairs, leaf_value)
-    slots = _slots(units, entries, pairs, len(leaf_value))
+    units = _units(node, entries, pairs, kept[leaf_tree], max_m)
+    table, base = _unit_tables(units, entries, pairs, leaf_value)
+    slots = _slots(units, entries)
     tests, slot_test, slot_right = _tests(node, keep_node, slots, fields, n_features)
     plan = _Plan(
         **tests,
-        **_layout(units, slots, slot_test, slot_right, pairs, base),
+        **_layout(units, slots, slot_test, slot_right, base),
         table=table,
         # The fallback booster's own bias column holds its trees' expected values.
         expected_value=float(tree_expected[~fallback].sum()),
@@ -465,12 +470,12 @@ def _over_budget(cells: np.ndarray, deep: np.ndarray, max_cells: int) -> np.ndar
     order = np.argsort(cost, kind="stable")
     fallback = np.ones(len(cells), dtype=bool)
     fallback[order[np.cumsum(cost[order]) <= max_cells]] = False
-    return fallback & (cells > 0)
+    return (fallback & (cells > 0)) | deep
 
 
 def _paths(node: dict, node_start, leaf_start, leaf_count) -> dict:
     """One entry per (leaf, split node on its root path), sorted by leaf: the way the path
-    goes there and the share of the node's rows that go that way."""
+    goes there, the share of the node's rows that go that way, and how far up it is."""
     n_nodes = len(node["tree"])
     ids = np.arange(n_nodes)
     parent = np.full(n_nodes, -1)
@@ -492,17 +497,18 @@ def _paths(node: dict, node_start, leaf_start, leaf_count) -> dict:
     at, left = leaf_parent[leaf], leaf_left[leaf]
     steps = []
     while len(leaf):  # one step up all paths at once: depth iterations
-        steps.append((leaf, at, left, share[at, (~left).astype(np.intp)]))
+        share_taken = share[at, (~left).astype(np.intp)]
+        steps.append((leaf, at, left, share_taken, np.full(len(leaf), len(steps))))
         up = parent[at] >= 0
         leaf, at, left = leaf[up], parent[at[up]], parent_left[at[up]]
+    keys = ("leaf", "node", "left", "share", "up")
     if not steps:
-        return {
-            k: np.empty(0, dtype=t)
-            for k, t in (("leaf", np.intp), ("node", np.intp), ("left", bool), ("share", float))
-        }
-    leaf, at, left, share = (np.concatenate(s) for s in zip(*steps, strict=True))
-    order = np.argsort(leaf, kind="stable")
-    return {"leaf": leaf[order], "node": at[order], "left": left[order], "share": share[order]}
+        types = (int, int, bool, float, int)
+        return {k: np.empty(0, dtype=t) for k, t in zip(keys, types, strict=True)}
+    columns = [np.concatenate(s) for s in zip(*steps, strict=True)]
+    order = np.argsort(columns[0], kind="stable")
+    # up: nodes between the leaf and this one.
+    return {k: c[order] for k, c in zip(keys, columns, strict=True)}
 
 
 def _pairs(entries: dict, node_feature: np.ndarray) -> dict:
@@ -555,101 +561,161 @@ def _leaf_table(z: np.ndarray, value: np.ndarray) -> np.ndarray:
     return table[:, ::-1]  # by the failed set F = all ^ O
 
 
-def _units(node: dict, leaf_start, keep_leaf, keep_node, entries, pairs) -> dict:
-    """Units of the kept trees: twigs (a node whose children are both leaves), which
-    one table covers, and the other leaves alone."""
-    twig = np.flatnonzero((node["left"] < 0) & (node["right"] < 0) & keep_node)
-    first = leaf_start[node["tree"][twig]]
-    left, right = first + ~node["left"][twig], first + ~node["right"][twig]
-    alone = keep_leaf.copy()
-    alone[left] = alone[right] = False
-    lone = np.flatnonzero(alone)
-    leaf = np.concatenate([lone, left])
-    m = np.bincount(pairs["leaf"], minlength=len(keep_leaf))
-    # Where the twig's feature is among its leaves' (sorted) features, and
-    # whether the path tests it above the twig too.
-    first_pair = np.searchsorted(pairs["leaf"], left)
-    width = np.arange(m.max(initial=1))
-    at = np.minimum(first_pair[:, None] + width, len(pairs["leaf"]) - 1)
-    on_split = (pairs["feature"][at] == node["feature"][twig][:, None]) & (width < m[left][:, None])
-    split_at = on_split.argmax(axis=1)
-    nodes_on = np.bincount(entries["pair"], minlength=len(pairs["leaf"]))
-    none = np.full(len(lone), -1)
+def _units(node: dict, entries: dict, pairs: dict, keep_leaf: np.ndarray, max_bits: int) -> dict:
+    """Split the kept leaves into units: subtrees of height up to _UNIT_HEIGHT that one
+    table covers, the highest whose key has at most ``max_bits`` bits, or leaves alone.
+
+    A unit's key has a bit per split node inside it (set when the row goes
+    right there), then one per feature tested above it (set when the row
+    fails a condition there).
+    """
+    n_nodes, n_leaves = len(node["tree"]), len(keep_leaf)
+    at, leaf = entries["node"], entries["leaf"]
+    depth_of_leaf = np.bincount(leaf, minlength=n_leaves)
+    depth = np.zeros(n_nodes, dtype=np.intp)
+    depth[at] = depth_of_leaf[leaf] - entries["up"] - 1
+    height = np.zeros(n_nodes, dtype=np.intp)
+    np.maximum.at(height, at, entries["up"] + 1)
+    inner = np.bincount(at, minlength=n_nodes) - 1  # split nodes in the subtree
+    # Distinct features above a node: the entries of a leaf below it that are
+    # the first on their feature, counted by depth.
+    shallowest = np.full(len(pairs["leaf"]), n_nodes)
+    np.minimum.at(shallowest, entries["pair"], depth[at])
+    first = depth[at] == shallowest[entries["pair"]]
+    above = np.zeros((n_leaves, int(depth_of_leaf.max(initial=0)) + 2), dtype=np.intp)
+    np.add.at(above, (leaf[first], depth[at][first] + 1), 1)
+    above = np.cumsum(above, axis=1)
+    below = np.full(n_nodes, n_leaves)
+    np.minimum.at(below, at, leaf)
+    bits = inner + above[below.clip(max=n_leaves - 1), depth]
+    fits = (height <= _UNIT_HEIGHT) & (bits <= max_bits) & (inner >= 0)
+    # Fitting is inherited by subtrees, so a leaf's unit is its highest
+    # fitting ancestor, or itself.
+    key = np.where(fits[at] & keep_leaf[leaf], depth[at] * n_nodes + at, np.iinfo(np.intp).max)
+    top = np.full(n_leaves, np.iinfo(np.intp).max)
+    np.minimum.at(top, leaf, key)
+    root_of_leaf = np.where(top < np.iinfo(np.intp).max, top % max(n_nodes, 1), -1)
+    owner = np.where(root_of_leaf >= 0, root_of_leaf, n_nodes + np.arange(n_leaves))
+    kept = np.flatnonzero(keep_leaf)
+    roots, unit_of_kept = np.unique(owner[kept], return_inverse=True)
+    unit_of_leaf = np.full(n_leaves, -1)
+    unit_of_leaf[kept] = unit_of_kept
+    root = np.where(roots < n_nodes, roots, -1)
+
+    # Entries of kept leaves, inside their unit or above it.
+    e = np.flatnonzero(keep_leaf[leaf])
+    unit = unit_of_leaf[leaf[e]]
+    inside = (root[unit] >= 0) & (depth[at[e]] >= depth[np.maximum(root[unit], 0)])
+    feature = node["feature"][at[e]]
+    n_units, n_f = len(roots), int(node["feature"].max(initial=0)) + 1
+    # Decision bits: the unit's split nodes, by node id.
+    split_key = np.unique(unit[inside] * n_nodes + at[e][inside])
+    split_unit = split_key // n_nodes
+    d = np.bincount(split_unit, minlength=n_units)
+    split_bit = np.arange(len(split_key)) - np.searchsorted(split_unit, split_unit)
+    # Above bits: the features tested above the unit, sorted.
+    up_key = np.unique(unit[~inside] * n_f + feature[~inside])
+    up_unit = up_key // n_f
+    n_up = np.bincount(up_unit, minlength=n_units)
+    # The features a unit's table has a column for: above and inside, sorted.
+    all_key = np.unique(
+        np.concatenate([up_key, split_unit * n_f + node["feature"][split_key % n_nodes]])
+    )
+    m = np.bincount(all_key // n_f, minlength=n_units)
+    entry_bit = np.empty(len(e), dtype=np.intp)
+    entry_bit[inside] = split_bit[
+        np.searchsorted(split_key, unit[inside] * n_nodes + at[e][inside])
+    ]
+    up_index = np.searchsorted(up_key, unit[~inside] * n_f + feature[~inside])
+    entry_bit[~inside] = d[unit[~inside]] + up_index - np.searchsorted(up_unit, unit[~inside])
     return {
-        "leaf": leaf,  # a leaf of the unit (the left one of a twig)
-        "other": np.concatenate([none, right]),
-        "twig": np.concatenate([none, twig]),
-        "m": m[leaf],  # both leaves of a twig test the same features
-        "split_at": np.concatenate([none, split_at]),
-        "fresh": np.concatenate([none, nodes_on[first_pair + split_at]]) == 1,
+        "root": root,  # split node at the top, or -1 for a leaf alone
+        "leaf": np.where(root < 0, roots - n_nodes, below[np.maximum(root, 0)]),
+        "m": m,
+        "bits": d + n_up,
+        "feature_key": all_key,  # unit * n_f + feature, sorted
+        "n_f": n_f,
+        "entry": e,  # entries of kept leaves ...
+        "entry_unit": unit,
+        "entry_inside": inside,
+        "entry_bit": entry_bit,  # ... and the key bit each sets
+        "unit_of_leaf": unit_of_leaf,
+        "split_key": split_key,  # unit * n_nodes + node of the split nodes inside units
+        "split_bit": split_bit,
+        "n_nodes": n_nodes,
     }
 
 
-def _unit_tables(units: dict, pairs: dict, leaf_value) -> tuple[np.ndarray, np.ndarray]:
+def _unit_tables(
+    units: dict, entries: dict, pairs: dict, leaf_value
+) -> tuple[np.ndarray, np.ndarray]:
     """The flat table and where each unit's part starts.
 
-    A unit's part is indexed by ``key * m + j``: ``key`` is the failed set
-    ``F`` for a leaf; for a twig, ``2 F + (the row goes right at the twig)``
-    with ``F`` over the features tested above it, and the part adds the
-    tables of its two leaves.
+    A unit's part is indexed by ``key * m + j``, ``j`` a column of the
+    unit's features; it adds the tables of the unit's leaves, each read at
+    the failed set its conditions give for that key.
     """
-    first_pair = np.searchsorted(pairs["leaf"], np.arange(len(leaf_value)))
-    parts = []
-    for w in np.unique(units["m"]):  # one vectorized build per path width
-        unit = np.flatnonzero(units["m"] == w)
-        twig = units["twig"][unit] >= 0
-        leaves = np.concatenate([units["leaf"][unit], units["other"][unit[twig]]])
-        z = pairs["z"][first_pair[leaves][:, None] + np.arange(w)]
-        lone, left, right = np.split(_leaf_table(z, leaf_value[leaves]), [(~twig).sum(), len(unit)])
-        # The leaf on the side the row does not take fails its condition on
-        # the twig's feature.
-        split_at = units["split_at"][unit[twig]]
-        fails = (np.arange(1 << w) | (1 << split_at)[:, None])[..., None]
-        went_left = left + np.take_along_axis(right, fails, axis=1)
-        went_right = np.take_along_axis(left, fails, axis=1) + right
-        both = np.stack([went_left, went_right], axis=2)  # (twigs, 2**w, 2, w)
-        # A feature first tested at the twig is never failed above it: only
-        # the F without its bit are kept (a 0 put in at its place).
-        fresh = units["fresh"][unit[twig]]
-        above = np.arange(1 << (w - 1))
-        low = (1 << split_at[fresh])[:, None] - 1
-        without = (above & low) | ((above & ~low) << 1)
-        parts += [
-            (unit[~twig], lone),
-            (unit[twig][~fresh], both[~fresh]),
-            (unit[twig][fresh], np.take_along_axis(both[fresh], without[..., None, None], axis=1)),
-        ]
-    base, size = np.empty(len(units["leaf"]), dtype=np.intp), 0
-    for unit, table in parts:
-        each = table[0].size if len(table) else 0
-        base[unit] = size + np.arange(len(unit)) * each
-        size += table.size
-    return np.concatenate([t.ravel() for _, t in parts] + [np.empty(0)]), base
+    size = units["m"] << units["bits"]
+    base = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.intp)
+    # Per (leaf, j): which key bits fail the leaf's condition on its j-th
+    # feature, and its column in the unit; per leaf, the bits where it goes
+    # right (the key has the bit set when the row goes right).
+    e = units["entry"]
+    pair = entries["pair"][e]
+    fail_bits = np.zeros(len(pairs["leaf"]), dtype=np.int64)
+    np.bitwise_or.at(fail_bits, pair, np.left_shift(1, units["entry_bit"]))
+    leaf_count = len(leaf_value)
+    goes_right = np.zeros(leaf_count, dtype=np.int64)
+    right = units["entry_inside"] & ~entries["left"][e]
+    np.bitwise_or.at(
+        goes_right, entries["leaf"][e][right], np.left_shift(1, units["entry_bit"][right])
+    )
+    leaf_unit = units["unit_of_leaf"]
+    kept_pair = np.flatnonzero(leaf_unit[pairs["leaf"]] >= 0)
+    column = np.zeros(len(pairs["leaf"]), dtype=np.intp)
+    pair_unit = leaf_unit[pairs["leaf"][kept_pair]]
+    key = pair_unit * units["n_f"] + pairs["feature"][kept_pair]
+    column[kept_pair] = np.searchsorted(units["feature_key"], key) - np.searchsorted(
+        units["feature_key"] // units["n_f"], pair_unit
+    )
+
+    m = np.bincount(pairs["leaf"], minlength=leaf_count)
+    first_pair = np.searchsorted(pairs["leaf"], np.arange(leaf_count))
+    out, values = [], []
+    kept = np.flatnonzero(leaf_unit >= 0)
+    group_of = units["bits"][leaf_unit[kept]] * 64 + m[kept]
+    for group in np.unique(group_of):  # leaves of one width in units of one key size
+        leaf = kept[group_of == group]
+        b, w = divmod(int(group), 64)
+        p = first_pair[leaf][:, None] + np.arange(w)  # (leaves, w) pairs
+        table = _leaf_table(pairs["z"][p], leaf_value[leaf])  # (leaves, 2**w, w)
+        keys = np.arange(1 << b)
+        flipped = keys[None, :, None] ^ goes_right[leaf][:, None, None]
+        failed = ((flipped & fail_bits[p][:, None, :]) != 0).astype(np.intp)
+        f = (failed << np.arange(w)).sum(axis=2)  # (leaves, 2**b) failed sets
+        values.append(np.take_along_axis(table, f[..., None], axis=1).ravel())
+        u = leaf_unit[leaf]
+        at = base[u][:, None, None] + keys[None, :, None] * units["m"][u][:, None, None]
+        out.append((at + column[p][:, None, :]).ravel())
+    total = int(size.sum())
+    if not out:
+        return np.zeros(total), base
+    return np.bincount(np.concatenate(out), np.concatenate(values), minlength=total), base
 
 
-def _slots(units: dict, entries: dict, pairs: dict, n_leaves: int) -> dict:
-    """The tests that set each bit of each unit's key, as (unit, bit) groups of nodes.
-
-    A leaf's bit ``j`` is set when the row fails a condition of its path on
-    its ``j``-th feature; a twig's bit ``i + 1`` when it fails one above the
-    twig on the ``i``-th feature tested there, and its bit 0 when it goes
-    right at the twig.
-    """
-    unit_of_leaf = np.full(n_leaves, -1)
-    unit_of_leaf[units["leaf"]] = np.arange(len(units["leaf"]))
-    unit = unit_of_leaf[entries["leaf"]]
-    twig = np.append(units["twig"], -1)[unit]  # -1 for leaves of no unit
-    keep = (unit >= 0) & (entries["node"] != twig)
-    unit, twig = unit[keep], twig[keep]
-    j = pairs["j"][entries["pair"][keep]]
-    # Above a twig whose feature is fresh, the features after it move down.
-    moved = (twig >= 0) & units["fresh"][unit] & (j > units["split_at"][unit])
-    is_twig = np.flatnonzero(units["twig"] >= 0)
+def _slots(units: dict, entries: dict) -> dict:
+    """The tests that set each bit of each unit's key, as (unit, bit) groups of nodes:
+    the unit's split nodes, one each, and the nodes above it on each feature."""
+    e, unit = units["entry"], units["entry_unit"]
+    n_nodes = units["n_nodes"]
+    up = ~units["entry_inside"]
+    _, once = np.unique(unit[up] * n_nodes + entries["node"][e][up], return_index=True)
+    split = units["split_key"]
     slot = {
-        "unit": np.concatenate([unit, is_twig]),
-        "bit": np.concatenate([j + (twig >= 0) - moved, 0 * is_twig]),
-        "node": np.concatenate([entries["node"][keep], units["twig"][is_twig]]),
-        "left": np.concatenate([entries["left"][keep], np.ones(len(is_twig), dtype=bool)]),
+        "unit": np.concatenate([unit[up][once], split // n_nodes]),
+        "bit": np.concatenate([units["entry_bit"][up][once], units["split_bit"]]),
+        "node": np.concatenate([entries["node"][e][up][once], split % n_nodes]),
+        "left": np.concatenate([entries["left"][e][up][once], np.ones(len(split), dtype=bool)]),
     }
     order = np.lexsort((slot["bit"], slot["unit"]))
     slot = {k: v[order] for k, v in slot.items()}
@@ -834,9 +900,9 @@ def _merged_sets(node, keep, fields, entry, categorical) -> tuple[dict, np.ndarr
     }, ~any_left
 
 
-def _layout(units, slots, slot_test, slot_right, pairs, base) -> dict:
+def _layout(units, slots, slot_test, slot_right, base) -> dict:
     """The per-row arrays: slots column-major, (unit, feature) pairs sorted by feature."""
-    n_slots = np.bincount(slots["unit"][slots["start"]], minlength=len(units["leaf"]))
+    n_slots = np.bincount(slots["unit"][slots["start"]], minlength=len(units["m"]))
     unit = np.argsort(-n_slots, kind="stable")  # most slots first
     new_unit = np.empty(len(unit), dtype=np.intp)
     new_unit[unit] = np.arange(len(unit))
@@ -852,12 +918,12 @@ def _layout(units, slots, slot_test, slot_right, pairs, base) -> dict:
     col[column] = np.arange(len(column))
     constant = np.bincount(slot_unit, weights=np.where(slot_right, 0, weight), minlength=len(unit))
 
-    # (unit, j) for j < m, the features of the unit's leaf, sorted by feature.
-    first_pair = np.searchsorted(pairs["leaf"], units["leaf"][unit])
+    # (unit, j) for j < m, the unit's features, sorted by feature.
+    first = np.concatenate([[0], np.cumsum(units["m"])[:-1]])
     width = units["m"][unit]
     owner = np.repeat(np.arange(len(unit)), width)
     j = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
-    feature = pairs["feature"][first_pair[owner] + j]
+    feature = units["feature_key"][first[unit][owner] + j] % units["n_f"]
     order = np.argsort(feature, kind="stable")
     used, feature_start = np.unique(feature[order], return_index=True)
     return {
