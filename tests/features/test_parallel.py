@@ -12,7 +12,7 @@ from features_testkit import books
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bnpl_risk.features import _assemble, _orders
+from bnpl_risk.features import _assemble
 from bnpl_risk.features._inputs import read_applications, read_book
 from bnpl_risk.features.registry import feature_names
 from bnpl_risk.histories import Histories
@@ -52,14 +52,3 @@ def test_one_application_starts_no_thread(book):
     with mock.patch.object(_assemble, "ThreadPoolExecutor", refuse):
         got = _assemble.compute(_book(h, apps), NAMES, WINDOWS)
     assert all(len(values) == 1 for values in got.values())
-
-
-def test_a_rows_spread_does_not_depend_on_the_rows_computed_with_it():
-    # Two orders of 2**27 + 1 and 2**27 cents: n * s2 - s1**2 = 1 exactly, 0 in floats.
-    a, b = 2**27 + 1, 2**27
-    n, s1, s2 = np.array([2]), np.array([a + b]), np.array([a * a + b * b])
-    alone = _orders._std_cents(n, s1, s2)
-    assert alone.tolist() == [0.5]
-    # Beside a row too large for integers, the row keeps its exact value.
-    beside = _orders._std_cents(np.append(n, 1), np.append(s1, 2**40), np.append(s2, 2**62))
-    assert beside.tolist() == [0.5, 0.0]
