@@ -204,12 +204,29 @@ def _year(ns: np.ndarray) -> np.ndarray:
 def _clock(book: Book, longest_window: int) -> Clock:
     """A clock spanning every event time and every cut the features make."""
     o, inst = book.orders, book.installments
-    events = [
-        o.t,
-        inst.due,
-        inst.due + DAY,
-        o.loan_settled[o.loan_settled != NEVER],
-        inst.paid[inst.paid != NEVER],
+    due, as_of = _extremes(inst.due), _extremes(book.as_of)
+    times = [
+        _extremes(o.t),
+        due,
+        due + DAY,
+        _extremes(o.loan_settled),
+        _extremes(inst.paid),
+        as_of - (longest_window + 1) * DAY,
+        as_of + DUE_SOON_DAYS * DAY,
     ]
-    cuts = [book.as_of - (longest_window + 1) * DAY, book.as_of + DUE_SOON_DAYS * DAY]
-    return Clock.spanning(book.n_customers, events + cuts)
+    return Clock.spanning(book.n_customers, times)
+
+
+def _extremes(t: np.ndarray) -> np.ndarray:
+    """Earliest and latest of times ``t`` that happened (not :data:`NEVER`); empty if none.
+
+    Two numbers, so the clock reads a large book once, without temporary arrays.
+    """
+    if not len(t) or (low := t.min()) == NEVER:
+        return np.empty(0, np.int64)
+    high = t.max()
+    if high == NEVER:
+        # NEVER + 1 wraps around to the smallest int64 (NumPy integer arrays
+        # wrap silently), out of the way of the max: faster than a masked max.
+        high = (t + 1).max() - 1
+    return np.array([low, high])
