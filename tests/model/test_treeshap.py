@@ -186,6 +186,19 @@ def test_fallback_takes_the_trees_over_the_limits(deep):
     assert narrow.fallback_trees == tuple(range(12))
 
 
+def test_max_leaf_features_also_bounds_the_keys_of_subtrees(deep):
+    # Every leaf of this model tests at most 11 features, so no tree falls
+    # back at 11; but some subtrees' keys (their split nodes and the features
+    # above them) are longer, so they are cut into smaller tables.
+    booster, rows = deep
+    wide, narrow = (TreeShap.from_booster(booster, max_leaf_features=k) for k in (14, 11))
+    assert wide.fallback_trees == narrow.fallback_trees == ()
+    assert narrow.nbytes < wide.nbytes
+    np.testing.assert_allclose(
+        narrow.contributions(rows), wide.contributions(rows), rtol=0, atol=ATOL
+    )
+
+
 def test_categorical_splits_equal_lightgbm():
     rng = np.random.default_rng(2)
     n = 3000
