@@ -72,13 +72,13 @@ _MISSING_ZERO = 1
 _ZERO_AS = np.array([0.0, 0.0, 0.0, -np.inf, np.nan, -np.inf, np.nan])
 _NAN_AS = np.array([0.0, -np.inf, np.nan, -np.inf, np.nan, np.nan, -np.inf])
 _COPY = np.array([[0, 1, 2], [-1, 3, 5], [-1, 6, 4]])
-# Bitmask offsets (m << j) must fit an int32; 2**20 * 20 numbers (160 MiB)
-# for one leaf is already far past any sensible budget.
+# Key offsets (m << bit) must fit an int32; 2**20 * 20 numbers (160 MiB) for
+# one table is already far past any sensible budget.
 _MAX_LEAF_FEATURES = 20
 # Subtrees up to this height share one table (read once for all their leaves).
 _UNIT_HEIGHT = 3
 # Rows scored at once: keeps the (rows x slots) scratch arrays within a core's
-# L2 cache (about 10 rows of a 444-tree model).
+# L2 cache (some 20 rows of a 444-tree model).
 _CHUNK_CELLS = 1 << 18
 _TREE_FIELDS = (
     "num_leaves",
@@ -196,7 +196,8 @@ class TreeShap:
         max_leaf_features : int, default 14
             A tree with a leaf whose path tests more distinct features is
             left to LightGBM (the leaf's table would hold ``2**m * m``
-            numbers, 1.8 MB at 14). At most 20.
+            numbers, 1.8 MB at 14), and no table is keyed by more bits (a
+            larger subtree gets several). At most 20.
         max_table_bytes : int, default 256 MiB
             Budget for the tables; past it, the trees with the largest
             tables are left to LightGBM.
