@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # a terminal bar: shown only when the stream is a terminal
 
 from bnpl_risk.errors import ConfigError
 
