@@ -5,6 +5,7 @@ between customers changes nothing, whatever the tables' row order (sorted
 tables are cut into views, others are copied group by group).
 """
 
+import dataclasses
 from unittest import mock
 
 import numpy as np
@@ -38,10 +39,19 @@ def test_parts_computed_in_threads_equal_one_pass(book, parts, shuffled, seed):
         h = Histories(*(f.sample(frac=1, random_state=seed) for f in h.tables().values()))
         apps = apps.sample(frac=1, random_state=seed)
     one = _assemble.compute(_book(h, apps), NAMES, WINDOWS, parts=1)
-    split = _assemble.compute(_book(h, apps), NAMES, WINDOWS, parts=parts)
+    book = _book(h, apps)
+    events = {
+        (table, f.name): getattr(getattr(book, table), f.name).copy()
+        for table in ("orders", "installments")
+        for f in dataclasses.fields(getattr(book, table))
+    }
+    split = _assemble.compute(book, NAMES, WINDOWS, parts=parts)
     assert list(split) == list(one)
     for name in NAMES:
         np.testing.assert_array_equal(split[name], one[name], err_msg=name)
+    # Parts are views of the book's arrays: none was written to.
+    for (table, field), values in events.items():
+        np.testing.assert_array_equal(getattr(getattr(book, table), field), values)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])

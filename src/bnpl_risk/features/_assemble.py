@@ -36,6 +36,17 @@ def compute(
     cache, and keep the temporaries small. A checkout (one application) is
     one part, with no thread.
 
+    Parameters
+    ----------
+    book : Book
+    names : tuple of str
+        The features wanted, in output order.
+    windows : tuple of int
+        Look-back windows in days of the windowed features.
+    parts : int, optional
+        Groups of customers to compute separately; by default one per
+        :data:`_PART_ROWS` applications.
+
     Returns
     -------
     dict of str to ndarray of float64
