@@ -243,9 +243,9 @@ def test_large_batches_are_chunked_alike(small, monkeypatch):
     booster, shap, X = small
     rows = np.tile(X, (3, 1))
     whole = shap.contributions(rows)
-    from bnpl_risk.model import _treeshap
+    from bnpl_risk.model._treeshap import _explainer
 
-    monkeypatch.setattr(_treeshap, "_CHUNK_CELLS", 1)  # one row per chunk
+    monkeypatch.setattr(_explainer, "_CHUNK_CELLS", 1)  # one row per chunk
     np.testing.assert_array_equal(shap.contributions(rows), whole)
     np.testing.assert_allclose(whole, lightgbm_contrib(booster, rows), rtol=0, atol=ATOL)
 
