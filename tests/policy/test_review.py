@@ -93,7 +93,7 @@ def test_review_invariants(limit, days, dpd, pd_, grade, on_time):
         grade=grade,
         on_time_ratio=on_time,
     )
-    if dpd > 0 or days < 90:
+    if dpd > 0 or 0 < days < 90:  # days 0: the limit never changed (see review)
         assert out["new_limit"] <= limit  # never an increase while overdue or too soon
     assert out["new_limit"] <= limit * 1.5 + 1e-9
     assert out["new_limit"] % 100 == 0
