@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -154,18 +155,21 @@ class Outcome:
         self, model_reasons: Sequence[Sequence[Reason]] | None, k: int
     ) -> list[list[Reason]]:
         """Rule reasons in their fixed order, then the model's, at most ``k`` per row."""
-        # Few distinct sets of rule hits occur: list each set's reasons once.
         bits = self.rules.astype(np.int64) @ (1 << np.arange(self.rules.shape[1]))
-        patterns, which = np.unique(bits, return_inverse=True)
-        rules = [
-            [RULE_REASONS[code] for j, code in enumerate(_RULE_ORDER) if pattern >> j & 1]
-            for pattern in patterns.tolist()
-        ]
         model = model_reasons if model_reasons is not None else [()] * len(self.explain)
         return [
-            (rules[w] + list(m))[:k] if explain else []
-            for explain, w, m in zip(self.explain.tolist(), which.tolist(), model, strict=True)
+            list((*_rule_reasons(b), *m)[:k]) if explain else []
+            for explain, b, m in zip(self.explain.tolist(), bits.tolist(), model, strict=True)
         ]
+
+
+@functools.cache
+def _rule_reasons(hits: int) -> tuple[Reason, ...]:
+    """Reasons of the rules whose bits are set in ``hits`` (bit j: ``_RULE_ORDER[j]``).
+
+    Few distinct sets of hits occur, so each is listed once.
+    """
+    return tuple(RULE_REASONS[code] for j, code in enumerate(_RULE_ORDER) if hits >> j & 1)
 
 
 def decide_arrays(
@@ -264,5 +268,5 @@ def decide_arrays(
         limit=np.where(approved, limit, 0.0),
         products=[p if a else () for p, a in zip(products, approved, strict=True)],
         explain=~approved | reduced,
-        rules=np.column_stack([hit[c] for c in _RULE_ORDER]).reshape(len(grade), len(_RULE_ORDER)),
+        rules=np.array([hit[c] for c in _RULE_ORDER]).T,
     )
