@@ -167,7 +167,7 @@ class RiskScorer:
 
         Model reasons (the top adverse contributions) are computed only for
         declined applications and reduced limits, which are the ones that
-        carry reasons. ``reasons=False`` skips them (TreeSHAP costs far more
+        carry reasons. ``reasons=False`` skips them (TreeSHAP costs more
         than scoring): the reason columns then hold the policy's rule
         reasons only, and everything else is unchanged.
         """

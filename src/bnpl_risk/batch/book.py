@@ -179,8 +179,8 @@ def score_book(
         Processes scoring chunks at once.
     reasons : bool, default True
         Compute the model's reasons for declines and reduced limits (see
-        :meth:`~bnpl_risk.scorer.RiskScorer.decide`); TreeSHAP costs far
-        more than scoring, so ``False`` is several times faster.
+        :meth:`~bnpl_risk.scorer.RiskScorer.decide`); TreeSHAP costs
+        more than scoring, so ``False`` is about three times faster.
     overwrite : bool, default False
         Discard a previous run's files in ``out`` instead of resuming.
     progress : {"auto", "bar", "lines", "off"}, default "auto"
