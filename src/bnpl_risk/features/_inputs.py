@@ -439,7 +439,9 @@ def _cents(amount: np.ndarray) -> np.ndarray:
     """Money as whole cents (int64); a missing amount is 0."""
     scaled = amount * 100
     np.rint(scaled, out=scaled)
-    np.nan_to_num(scaled, copy=False)
+    missing = np.isnan(scaled)
+    if missing.any():
+        scaled[missing] = 0
     return scaled.astype(np.int64)
 
 
