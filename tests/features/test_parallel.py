@@ -62,3 +62,5 @@ def test_one_application_starts_no_thread(book):
     with mock.patch.object(_assemble, "ThreadPoolExecutor", refuse):
         got = _assemble.compute(_book(h, apps), NAMES, WINDOWS)
     assert all(len(values) == 1 for values in got.values())
+    # Features are float64 as computed: nothing converts them on the way out.
+    assert {values.dtype for values in got.values()} == {np.dtype(np.float64)}

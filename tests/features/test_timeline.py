@@ -75,7 +75,7 @@ def test_maxima_over_ranges_and_over_a_customers_first_events(line_data, values)
     pairs = zip(start, now, strict=True)
     want = np.array([ordered[a:b].max() if b > a else np.nan for a, b in pairs])
     np.testing.assert_array_equal(line.max_before(values, start, now), want)
-    np.testing.assert_array_equal(range_max(padded(ordered), [start, now])[:, 0], want)
+    np.testing.assert_array_equal(range_max(padded(ordered), [start, now])[0], want)
 
 
 @settings(max_examples=200, deadline=None)
@@ -89,11 +89,11 @@ def test_maxima_over_nested_ranges_with_a_common_end(line_data, values, data):
     edges = [start, *(np.maximum(line.cut(q, s), start) for s in shifts), now]
     ordered = line.take(values)
     got = range_max(padded(ordered), edges)
-    assert got.shape == (len(q), len(edges) - 1)
+    assert got.shape == (len(edges) - 1, len(q))
     for j, lo in enumerate(edges[:-1]):
         pairs = zip(lo, now, strict=True)
         want = [ordered[a:b].max() if b > a else np.nan for a, b in pairs]
-        np.testing.assert_array_equal(got[:, j], want)
+        np.testing.assert_array_equal(got[j], want)
 
 
 @settings(max_examples=200, deadline=None)
@@ -141,3 +141,52 @@ def test_features_are_the_same_on_a_one_second_clock(book):
     want = oracle(h, apps)
     for name in got.columns:
         np.testing.assert_allclose(got[name], want[name], rtol=1e-9, atol=1e-9, err_msg=name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(timelines(), st.lists(SHIFTS, min_size=1, max_size=4), st.booleans())
+def test_several_cuts_at_once_are_the_cuts_one_at_a_time(line_data, shifts, inclusive):
+    clock, cust, t, q = line_data
+    line = Timeline(clock, cust, t)
+    got = line.cuts(q, tuple(shifts), inclusive)
+    assert got.shape == (len(shifts), len(q))
+    for row, shift in zip(got, shifts, strict=True):
+        x = q.t + shift
+        before = (t[None, :] <= x[:, None]) if inclusive else (t[None, :] < x[:, None])
+        want = (before & (cust[None, :] == q.cust[:, None])).sum(axis=1)
+        np.testing.assert_array_equal(row - line.start(q), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(timelines(), st.data())
+def test_a_timeline_of_some_rows_is_the_timeline_of_those_rows_alone(line_data, data):
+    clock, cust, t, q = line_data
+    rows = np.flatnonzero(data.draw(st.lists(st.booleans(), min_size=len(t), max_size=len(t))))
+    values = np.arange(len(t)) * 7
+    some, alone = Timeline(clock, cust, t, rows), Timeline(clock, cust[rows], t[rows])
+    np.testing.assert_array_equal(some.keys, alone.keys)
+    np.testing.assert_array_equal(some.t, alone.t)
+    np.testing.assert_array_equal(some.take(values), alone.take(values[rows]))
+    np.testing.assert_array_equal(some.prefix([values]), alone.prefix([values[rows]]))
+    np.testing.assert_array_equal(some.cuts(q, (0, -SECOND)), alone.cuts(q, (0, -SECOND)))
+    # Rows name the events in the whole table.
+    positions = np.arange(len(some))
+    np.testing.assert_array_equal(some.rows(positions), rows[alone.rows(positions)])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 10**6), max_size=30), st.data())
+def test_maxima_of_one_query_are_those_of_the_table(values, data):
+    # One query reads a running max; several read the sparse table.
+    ordered = padded(np.array(values, np.int64))
+    end = data.draw(st.integers(0, len(values)))
+    lo = sorted(data.draw(st.lists(st.integers(0, end), min_size=1, max_size=4)))
+    edges = np.array([*lo, end])[:, None]
+    alone = range_max(ordered, edges)
+    # Beside a second query whose ranges span the whole table, so the table has every level.
+    whole = np.zeros((len(edges), 1), np.int64)
+    whole[-1] = len(values)
+    beside = range_max(ordered, np.hstack((edges, whole)))
+    np.testing.assert_array_equal(alone[:, 0], beside[:, 0])
+    want = [max(values[a:end]) if end > a else np.nan for a in lo]
+    np.testing.assert_array_equal(alone[:, 0], want)

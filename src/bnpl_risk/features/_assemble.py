@@ -69,9 +69,10 @@ def compute(
         out: dict[str, np.ndarray] = {}
 
         def keep(name: str, values: np.ndarray) -> None:
-            out[name] = values if back is None else values[back]
+            out[name] = values[back]
 
-        _features(book, q, order, book.orders, book.installments, windows, wanted, keep)
+        store = out.__setitem__ if back is None else keep
+        _features(book, q, order, book.orders, book.installments, windows, wanted, store)
         return {name: out[name] for name in names}
 
     columns = {name: np.empty(len(q)) for name in names}
@@ -102,17 +103,21 @@ def _features(
     wanted: set[str],
     store: Callable[[str, np.ndarray], None],
 ) -> None:
-    """Pass each wanted feature of queries ``q`` (input ``rows``) to ``store``, in query order."""
+    """Pass each wanted feature of queries ``q`` (input ``rows``) to ``store``, in query order.
+
+    Every feature is a float64 array already; values only other features
+    combine (``_SHARED``) may be integers.
+    """
     kept: dict[str, np.ndarray] = {}
 
     def place(features: dict) -> None:
         # Store each family's wanted columns and drop the rest at once, so
         # intermediate values do not pile up.
-        for name, values in features.items():
-            if name in wanted:
-                store(name, np.asarray(values, dtype=float))
-            if name in _SHARED:
-                kept[name] = values
+        names = features.keys()
+        for name in names & wanted:
+            store(name, features[name])
+        for name in names & _SHARED:
+            kept[name] = features[name]
 
     place(_identity(book, rows))
     place(order_features(q, orders, windows))
@@ -202,10 +207,13 @@ def _identity(book: Book, rows: np.ndarray | slice | None) -> dict:
         "city_tier": book.city_tier[cust],
         "requested_amount": book.requested[every],
     }
-    channel = book.app_channel[every]
-    for i, name in enumerate(CHANNELS):
-        out[f"app_channel_{name}"] = (channel == i).astype(float)
+    one_hot = (book.app_channel[every] == _CHANNEL_CODES).astype(float)
+    out.update(zip(_CHANNEL_FEATURES, one_hot, strict=True))
     return out
+
+
+_CHANNEL_CODES = np.arange(len(CHANNELS))[:, None]
+_CHANNEL_FEATURES = tuple(f"app_channel_{name}" for name in CHANNELS)
 
 
 def _year(ns: np.ndarray) -> np.ndarray:
@@ -215,29 +223,24 @@ def _year(ns: np.ndarray) -> np.ndarray:
 def _clock(book: Book, longest_window: int) -> Clock:
     """A clock spanning every event time and every cut the features make."""
     o, inst = book.orders, book.installments
-    due, as_of = _extremes(inst.due), _extremes(book.as_of)
-    times = [
-        _extremes(o.t),
-        due,
-        due + DAY,
-        _extremes(o.loan_settled),
-        _extremes(inst.paid),
-        as_of - (longest_window + 1) * DAY,
-        as_of + DUE_SOON_DAYS * DAY,
-    ]
-    return Clock.spanning(book.n_customers, times)
+    spans = [_extremes(t) for t in (o.t, o.loan_settled, inst.paid)]
+    if due := _extremes(inst.due):
+        spans.append((due[0], due[1] + DAY))
+    if as_of := _extremes(book.as_of):
+        spans.append((as_of[0] - (longest_window + 1) * DAY, as_of[1] + DUE_SOON_DAYS * DAY))
+    return Clock.spanning(book.n_customers, [span for span in spans if span])
 
 
-def _extremes(t: np.ndarray) -> np.ndarray:
-    """Earliest and latest of times ``t`` that happened (not :data:`NEVER`); empty if none.
+def _extremes(t: np.ndarray) -> tuple[int, int] | None:
+    """Earliest and latest of times ``t`` that happened (not :data:`NEVER`); None if none.
 
     Two numbers, so the clock reads a large book once, without temporary arrays.
     """
     if not len(t) or (low := t.min()) == NEVER:
-        return np.empty(0, np.int64)
+        return None
     high = t.max()
     if high == NEVER:
         # NEVER + 1 wraps around to the smallest int64 (NumPy integer arrays
         # wrap silently), out of the way of the max: faster than a masked max.
         high = (t + 1).max() - 1
-    return np.array([low, high])
+    return int(low), int(high)

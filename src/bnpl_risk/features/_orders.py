@@ -33,15 +33,19 @@ Scope = int | str  # a window in days, or ALL
 def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict:
     """Order-timeline features per query, keyed by feature name.
 
-    Also returns, for features that combine families: ``_placed_amount_all``
-    (CNY, any status) and ``_loan_cents_due`` (cents due on loans
-    originated before as_of).
+    ``windows`` are ascending. Also returns, for features that combine
+    families: ``_placed_amount_all`` (CNY, any status) and
+    ``_loan_cents_due`` (cents due on loans originated before as_of).
     """
     line = Timeline(q.clock, orders.cust, orders.t)
-    now = line.cut(q)
-    since: dict[Scope, np.ndarray] = {w: line.cut(q, -w * DAY) for w in windows}
-    since[ALL] = line.start(q)
-    scopes: tuple[Scope, ...] = (*windows, ALL)
+    # Every scope at once, one row each, widest first: ALL (from the
+    # customer's first order), then the windows; all end at as_of. The rows
+    # of scope w are at[w].
+    scopes: tuple[Scope, ...] = (ALL, *reversed(windows))
+    at = {w: i for i, w in enumerate(scopes)}
+    shifts = (*(-w * DAY for w in reversed(windows)), 0)
+    edges = np.concatenate((line.start(q)[None], line.cuts(q, shifts)))
+    since, now = edges[:-1], edges[-1]
 
     cents = orders.cents
     status = orders.status
@@ -66,86 +70,94 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
         "loan_cents_due": orders.loan_cents_due,
     }
     prefix = line.prefix(list(quantities.values()))
-    at_now = prefix[:, now]
-    late, late_sums, late_max = _still_completed(q, orders, scopes)
-    total: dict[Scope, dict[str, np.ndarray]] = {}
-    for i, w in enumerate(scopes):
-        sums = at_now - prefix[:, since[w]]
-        # Orders reversed at or after as_of were still completed then.
-        sums[1:7, late] += late_sums[:, :, i]
-        total[w] = dict(zip(quantities, sums, strict=True))
-    placed = {w: now - since[w] for w in scopes}
-
+    # Shape (quantity, scope, query): one gather for every sum.
+    sums = prefix[:, now][:, None] - prefix[:, since]
     # Largest completed order per scope: ALL's range holds the widest
     # window's, which holds the next one's, and all end at as_of.
-    edges = [since[ALL], *(since[w] for w in reversed(windows)), now]
     largest = range_max(padded(line.take(quantities["cents_done"])), edges)
-    out: dict[str, np.ndarray] = {}
-    per_order: dict[Scope, np.ndarray] = {}
-    per_cent: dict[Scope, np.ndarray] = {}
-    for i, w in enumerate(scopes):
-        tag = w if w == ALL else f"{w}d"
-        sums = total[w]
-        n = sums["n"]
-        # Shared denominators, NaN where 0 (see nonzero).
-        per_order[w], per_cent[w] = nonzero(placed[w]), nonzero(sums["cents"])
-        out[f"spend_count_{tag}"] = n.astype(float)
-        out[f"spend_sum_{tag}"] = sums["cents_done"] / 100
-        biggest = largest[:, 0 if w == ALL else len(windows) - windows.index(w)]
-        biggest[late] = np.fmax(biggest[late], late_max[:, i])
-        out[f"spend_max_{tag}"] = np.where(n > 0, biggest / 100, np.nan)
-        out[f"spend_mean_{tag}"] = ratio(sums["cents_done"] / 100, n)
-        out[f"spend_std_{tag}"] = _std_cents(n, sums["cents_done"], sums["cents2"]) / 100
-        out[f"refund_rate_{tag}"] = sums["n_refunded"] / per_order[w]
-        out[f"cancel_rate_{tag}"] = sums["n_cancelled"] / per_order[w]
-        out[f"refund_amount_share_{tag}"] = sums["cents_refunded"] / per_cent[w]
-    out["bnpl_share_90d"] = total[90]["bnpl"] / per_order[90]
-    out["bnpl_share_all"] = total[ALL]["bnpl"] / per_order[ALL]
-    for w in MIX_WINDOWS:
-        out[f"live_stream_share_{w}d"] = total[w]["live"] / per_order[w]
-        out[f"short_video_share_{w}d"] = total[w]["short_video"] / per_order[w]
-        out[f"night_share_{w}d"] = total[w]["night"] / per_order[w]
-        out[f"resellable_share_{w}d"] = total[w]["resold"] / per_cent[w]
+    late = _still_completed(q, orders, windows)
+    if late is not None:
+        # Orders reversed at or after as_of were still completed then.
+        queries, late_sums, late_max = late
+        sums[1:7, :, queries] += late_sums
+        largest[:, queries] = np.fmax(largest[:, queries], late_max)
+    total = dict(zip(quantities, sums, strict=True))
+    placed = now - since
 
+    n = total["n"]
+    # Shared denominators, NaN where 0 (see nonzero).
+    per_order, per_cent = nonzero(placed), nonzero(total["cents"])
+    spent = total["cents_done"] / 100
+    per_scope = {
+        "spend_count": n.astype(float),
+        "spend_sum": spent,
+        "spend_max": np.where(n > 0, largest / 100, np.nan),
+        "spend_mean": ratio(spent, n),
+        "spend_std": _std_cents(n, total["cents_done"], total["cents2"]) / 100,
+        "refund_rate": total["n_refunded"] / per_order,
+        "cancel_rate": total["n_cancelled"] / per_order,
+        "refund_amount_share": total["cents_refunded"] / per_cent,
+    }
+    tags = [w if w == ALL else f"{w}d" for w in scopes]
+    out = {
+        f"{name}_{tag}": values[i]
+        for name, values in per_scope.items()
+        for i, tag in enumerate(tags)
+    }
+    shares = {k: total[k] / per_order for k in ("bnpl", "live", "short_video", "night")}
+    resold = total["resold"] / per_cent
+    out["bnpl_share_90d"] = shares["bnpl"][at[90]]
+    out["bnpl_share_all"] = shares["bnpl"][at[ALL]]
+    for w in MIX_WINDOWS:
+        out[f"live_stream_share_{w}d"] = shares["live"][at[w]]
+        out[f"short_video_share_{w}d"] = shares["short_video"][at[w]]
+        out[f"night_share_{w}d"] = shares["night"][at[w]]
+        out[f"resellable_share_{w}d"] = resold[at[w]]
+
+    first_order = since[at[ALL]]
     last = line.t[np.maximum(now - 1, 0)] if len(line) else np.zeros(len(q), np.int64)
-    out["days_since_last_order"] = np.where(now > since[ALL], (q.t - last) / DAY, np.nan)
-    out["spend_trend_30d_180d"] = ratio(
-        total[30]["cents_done"] / 30, total[180]["cents_done"] / 180
-    )
-    out["velocity_orders_7d_vs_90d"] = ratio(placed[7] / 7, placed[90] / 90)
-    out["velocity_amount_7d_vs_90d"] = ratio(total[7]["cents"] / 7, total[90]["cents"] / 90)
-    out["amount_placed_7d"] = total[7]["cents"] / 100
-    out["_placed_amount_all"] = total[ALL]["cents"] / 100
+    out["days_since_last_order"] = np.where(now > first_order, (q.t - last) / DAY, np.nan)
+    done, amount = total["cents_done"], total["cents"]
+    out["spend_trend_30d_180d"] = ratio(done[at[30]] / 30, done[at[180]] / 180)
+    out["velocity_orders_7d_vs_90d"] = ratio(placed[at[7]] / 7, placed[at[90]] / 90)
+    out["velocity_amount_7d_vs_90d"] = ratio(amount[at[7]] / 7, amount[at[90]] / 90)
+    out["amount_placed_7d"] = amount[at[7]] / 100
+    out["_placed_amount_all"] = amount[at[ALL]] / 100
 
     # Loans originated before as_of: counts, plan length, tenure, amount due.
-    n = total[ALL]["loans"]
+    loans = total["loans"]
+    n = loans[at[ALL]]
     out["bnpl_loans_all"] = n.astype(float)
     for w in (7, 30):
-        out[f"new_bnpl_loans_{w}d"] = total[w]["loans"].astype(float)
-    out["max_plan_installments"] = line.max_before(orders.loan_installments, since[ALL], now)
+        out[f"new_bnpl_loans_{w}d"] = loans[at[w]].astype(float)
+    out["max_plan_installments"] = line.max_before(orders.loan_installments, first_order, now)
     out["max_plan_installments"][n == 0] = np.nan
-    # Position of the first loan at or after each position (the end if none).
-    following = np.where(line.take(is_loan), np.arange(len(line)), len(line))
-    first = np.minimum.accumulate(np.append(following, len(line))[::-1])[::-1][since[ALL]]
-    first_t = line.t[np.minimum(first, len(line) - 1)] if len(line) else q.t
+    # The customer's first loan: the first at or after its first order (read
+    # only where it has one before as_of).
+    loan_at = np.flatnonzero(line.take(is_loan))
+    first = np.searchsorted(loan_at, first_order)
+    first_t = line.t[loan_at[np.minimum(first, len(loan_at) - 1)]] if len(loan_at) else q.t
     out["bnpl_tenure_days"] = np.where(n > 0, (q.t - first_t) / DAY, np.nan)
-    out["_loan_cents_due"] = total[ALL]["loan_cents_due"]
+    out["_loan_cents_due"] = total["loan_cents_due"][at[ALL]]
     return out
 
 
-def _still_completed(q: Queries, orders: Orders, scopes: tuple) -> tuple:
+def _still_completed(q: Queries, orders: Orders, windows: tuple[int, ...]) -> tuple | None:
     """Refunded or cancelled orders that were still completed at each query, per scope.
 
-    ``scopes`` are windows in days, ascending, then :data:`ALL`. Few queries
-    have such orders: returns those queries; the amounts to add to their
-    sums of ``n``, ``cents_done``, ``cents2`` and to take from their
-    ``n_refunded``, ``cents_refunded``, ``n_cancelled`` (shape (6, queries,
-    scopes)); and their largest such order (shape (queries, scopes)).
+    Scopes are ALL, then ``windows`` (ascending) widest first, as in
+    :func:`order_features`. Few queries have such orders: returns those
+    queries; the amounts to add to their sums of ``n``, ``cents_done``,
+    ``cents2`` and to take from their ``n_refunded``, ``cents_refunded``,
+    ``n_cancelled`` (shape (6, scopes, queries)); and their largest such
+    order (shape (scopes, queries)). None when no query has any.
 
     An order placed before ``as_of`` and reversed at or after it: its time
     interval ``(order_ts, reversed_at]`` holds ``as_of``.
     """
     rows = np.flatnonzero(orders.status != COMPLETED)
+    if not len(rows):
+        return None
     which, app = stab(
         q.clock,
         q.keys,
@@ -155,35 +167,32 @@ def _still_completed(q: Queries, orders: Orders, scopes: tuple) -> tuple:
         orders.reversed_at[rows],
         start_inclusive=False,
     )
+    if not len(app):
+        return None
     order = rows[which]
     cents = orders.cents[order]
-    refunded = orders.status[order] == REFUNDED
-    # Each pair counts in every scope from the narrowest holding its order on:
-    # one sum per (query, narrowest scope), then running sums across scopes.
-    limits = [w * DAY for w in scopes[:-1]] + [np.iinfo(np.int64).max]
-    narrowest = np.searchsorted(limits, q.t[app] - orders.t[order], "left")
+    status = orders.status[order]
+    refunded = status == REFUNDED
+    # Each pair counts in ALL and every window holding its order, down to
+    # the narrowest: one sum per (query, narrowest scope), then running sums
+    # from the narrowest scope out.
+    holding = np.searchsorted(np.array(windows) * DAY, q.t[app] - orders.t[order], "left")
     queries, app = np.unique(app, return_inverse=True)
-    cell = app * len(scopes) + narrowest
-    shape = (len(queries), len(scopes))
-
-    def per_scope(values) -> np.ndarray:
-        # Sums of few integers: exact in float64.
-        sums = np.bincount(cell, weights=values, minlength=shape[0] * shape[1]).reshape(shape)
-        return np.cumsum(sums, axis=1).astype(np.int64)
-
+    shape = (len(queries), len(windows) + 1)
+    cell = app * shape[1] + (len(windows) - holding)
+    amounts = np.array(
+        [np.ones_like(cents), cents, cents * cents, refunded, np.where(refunded, cents, 0)]
+        + [status == CANCELLED],
+        np.int64,
+    )
+    np.negative(amounts[3:], out=amounts[3:])
+    sums = np.zeros((shape[0] * shape[1], len(amounts)), np.int64)
+    np.add.at(sums, cell, amounts.T)
+    sums = np.cumsum(sums.reshape(*shape, -1)[:, ::-1], axis=1)[:, ::-1]
     biggest = np.full(shape[0] * shape[1], np.nan)
     np.fmax.at(biggest, cell, cents.astype(float))
-    sums = np.stack(
-        [
-            per_scope(None),
-            per_scope(cents),
-            per_scope(cents * cents),
-            -per_scope(refunded),
-            -per_scope(np.where(refunded, cents, 0)),
-            -per_scope(orders.status[order] == CANCELLED),
-        ]
-    )
-    return queries, sums, np.fmax.accumulate(biggest.reshape(shape), axis=1)
+    biggest = np.fmax.accumulate(biggest.reshape(shape)[:, ::-1], axis=1)[:, ::-1]
+    return queries, sums.transpose(2, 1, 0), biggest.T
 
 
 def _std_cents(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
@@ -195,7 +204,7 @@ def _std_cents(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
     other rows computed with it.
     """
     spread = (n * s2 - s1 * s1).astype(float)
-    if len(n) and (n.max() * float(s2.max()) >= 2.0**62 or np.abs(s1).max() >= 2**31):
+    if n.size and (n.max() * float(s2.max()) >= 2.0**62 or np.abs(s1).max() >= 2**31):
         inexact = (n * s2.astype(float) >= 2.0**62) | (np.abs(s1) >= 2**31)
         floats = n[inexact] * s2[inexact].astype(float) - s1[inexact].astype(float) ** 2
         spread[inexact] = floats

@@ -54,8 +54,9 @@ def repayment_features(
     }
     out |= _due_timeline(q, inst, windows)
     out |= _payment_timeline(q, inst, windows, current)
-    settled = orders.loan_settled != NEVER
-    closed = Timeline(q.clock, orders.cust[settled], orders.loan_settled[settled])
+    closed = Timeline(
+        q.clock, orders.cust, orders.loan_settled, np.flatnonzero(orders.loan_settled != NEVER)
+    )
     out["_loans_closed"] = closed.cut(q) - closed.start(q)
     return out
 
@@ -64,22 +65,27 @@ def _due_timeline(q: Queries, inst: Installments, windows: tuple[int, ...]) -> d
     """Installments by due date: what fell due, what went late, what falls due soon."""
     line = Timeline(q.clock, inst.cust, inst.due)
     start = line.start(q)
-    now = line.cut(q)
+    now, soon = line.cuts(q, (0, DUE_SOON_DAYS * DAY))
     out = {"installments_due_count": (now - start).astype(float)}
 
-    # reached[k]: position after the installments with due + k days <= as_of.
-    reached = {k: line.cut(q, -k * DAY, inclusive=True) for k in REACH_DAYS}
-    earlier = {w: line.cut(q, -(w + 1) * DAY, inclusive=True) for w in windows}
-    late = line.prefix([inst.settled >= inst.due + k * DAY for k in REACH_DAYS])
+    # reached[i]: position after the installments with due + REACH_DAYS[i] days
+    # <= as_of; earlier[j]: the same for due + windows[j] + 1 days.
+    cuts = line.cuts(q, (*(-k * DAY for k in REACH_DAYS), *(-(w + 1) * DAY for w in windows)), True)
+    reached, earlier = cuts[: len(REACH_DAYS)], cuts[len(REACH_DAYS) :]
+    # late[i]: prefix counts of installments REACH_DAYS[i] days late (or more).
+    late = line.prefix(inst.settled >= inst.due + _REACH_NS)
+    counts = (late[_REACH_ROWS, reached] - late[:, start]).astype(float)
     for i, k in enumerate(REACH_DAYS):
-        out[f"dpd{k}_count_all"] = (late[i, reached[k]] - late[i, start]).astype(float)
-    late_1 = late[REACH_DAYS.index(1)]
-    for w in windows:
-        out[f"late_count_{w}d"] = (late_1[reached[1]] - late_1[earlier[w]]).astype(float)
-    decided = reached[1] - start
+        out[f"dpd{k}_count_all"] = counts[i]
+    one = REACH_DAYS.index(1)
+    late_1 = late[one]
+    late_counts = (late_1[reached[one]] - late_1[earlier]).astype(float)
+    for j, w in enumerate(windows):
+        out[f"late_count_{w}d"] = late_counts[j]
+    decided = reached[one] - start
     out["on_time_ratio"] = ratio(decided - out["dpd1_count_all"], decided)
 
-    app, pos = expand(now, line.cut(q, DUE_SOON_DAYS * DAY))
+    app, pos = expand(now, soon)
     row = line.rows(pos)
     t = q.t[app]
     soon = (inst.origin[row] < t) & (inst.settled[row] >= t)
@@ -89,35 +95,39 @@ def _due_timeline(q: Queries, inst: Installments, windows: tuple[int, ...]) -> d
     return out
 
 
+# Installments reach REACH_DAYS[i] days late at due + _REACH_NS[i]; row i of late counts them.
+_REACH_NS = np.array(REACH_DAYS, np.int64)[:, None] * DAY
+_REACH_ROWS = np.arange(len(REACH_DAYS))[:, None]
+
+
 def _payment_timeline(
     q: Queries, inst: Installments, windows: tuple[int, ...], current: np.ndarray
 ) -> dict:
     """Payments by time: amounts paid, delays, late payments and the worst DPD they ended."""
-    made = inst.paid != NEVER
-    line = Timeline(q.clock, inst.cust[made], inst.paid[made])
-    start = line.start(q)
-    now = line.cut(q)
+    line = Timeline(q.clock, inst.cust, inst.paid, np.flatnonzero(inst.paid != NEVER))
+    # All payments hold the widest window's, which hold the next one's; all end at as_of.
+    shifts = (*(-w * DAY for w in reversed(windows)), 0)
+    edges = np.concatenate((line.start(q)[None], line.cuts(q, shifts)))
+    start, now = edges[0], edges[-1]
 
     # A payment in full is at the settle time (both are paid_ts clamped to the order).
     full = inst.settled != NEVER
     delay = np.where(full, inst.settled - inst.due, 0)
     was_late = full & (delay >= DAY)
-    prefix = line.prefix([v[made] for v in (inst.cents_paid, was_late, delay // SECOND, full)])
+    prefix = line.prefix([inst.cents_paid, was_late, delay // SECOND, full])
     paid, cured, delay_s, n_full = prefix[:, now] - prefix[:, start]
     out = {
         "_cents_paid": paid,
         "cured_count": cured.astype(float),
         "avg_pay_delay_days": ratio(delay_s, n_full) * SECOND / DAY,
     }
-    days_late = (np.where(was_late, delay, 0) // DAY)[made]
-    # All payments hold the widest window's, which hold the next one's; all end at as_of.
-    edges = [start, *(line.cut(q, -w * DAY) for w in reversed(windows)), now]
-    worst = range_max(padded(line.take(days_late)), edges)
-    out["worst_dpd_all"] = np.fmax(current, worst[:, 0])
+    days_late = np.where(was_late, delay, 0) // DAY
+    worst = np.fmax(current, range_max(padded(line.take(days_late)), edges))
+    out["worst_dpd_all"] = worst[0]
     for i, w in enumerate(reversed(windows), 1):
-        out[f"worst_dpd_{w}d"] = np.fmax(current, worst[:, i])
+        out[f"worst_dpd_{w}d"] = worst[i]
     # Position of the latest late payment at or before each position.
-    last_late = np.maximum.accumulate(np.where(line.take(was_late[made]), np.arange(len(line)), -1))
+    last_late = np.maximum.accumulate(np.where(line.take(was_late), np.arange(len(line)), -1))
     at = last_late[now - 1] if len(line) else np.full(len(q), -1)
     at = np.where(now > start, at, -1)
     ever = at >= start

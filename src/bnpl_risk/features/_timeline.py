@@ -57,11 +57,13 @@ class Clock:
     shift: int
 
     @classmethod
-    def spanning(cls, n_customers: int, times: list[np.ndarray]) -> Clock:
-        """The finest clock whose keys hold every customer code and time in ``times``."""
-        lows = [int(t.min()) for t in times if len(t)]
-        highs = [int(t.max()) for t in times if len(t)]
-        origin, end = (min(lows), max(highs)) if lows else (0, 0)
+    def spanning(cls, n_customers: int, spans: list[tuple[int, int]]) -> Clock:
+        """The finest clock whose keys hold every customer code and every time of ``spans``.
+
+        ``spans`` are (earliest, latest) times in ns, one pair per group of times.
+        """
+        origin = min((low for low, _ in spans), default=0)
+        end = max((high for _, high in spans), default=0)
         shift = 62 - max(int(n_customers - 1).bit_length(), 1)
         for unit in (1, 10**3, 10**6, SECOND):
             if (end - origin) // unit < (1 << shift):
@@ -130,10 +132,13 @@ class Queries:
         order = None if _ascending(keys) else np.argsort(keys, kind="stable")
         if order is not None:
             cust, t, keys = cust[order], t[order], keys[order]
-        first = np.flatnonzero(np.diff(cust, prepend=-1))
-        customer = np.repeat(np.arange(len(first)), np.diff(np.append(first, len(cust))))
+        # Where each customer's queries begin: the running count numbers the customers.
+        head = np.empty(len(cust), bool)
+        head[:1] = True
+        np.not_equal(cust[1:], cust[:-1], out=head[1:])
+        customer = np.cumsum(head) - 1
         offtick = clock.offtick(t)
-        return cls(clock, cust, t, keys, cust[first], customer, offtick), order
+        return cls(clock, cust, t, keys, cust[head], customer, offtick), order
 
     def __len__(self) -> int:
         return len(self.t)
@@ -163,46 +168,59 @@ class Timeline:
         Customer code of each event.
     t : ndarray of int64
         Time of each event in ns, within the clock's span.
+    rows : ndarray of int, optional
+        The positions of the events in ``cust`` and ``t`` (and in the columns
+        :meth:`take` reads), when only some rows of a table are events; all
+        rows by default. Sorting and picking the rows are then one gather.
     """
 
-    def __init__(self, clock: Clock, cust: np.ndarray, t: np.ndarray) -> None:
+    def __init__(
+        self, clock: Clock, cust: np.ndarray, t: np.ndarray, rows: np.ndarray | None = None
+    ) -> None:
+        if rows is not None:
+            cust, t = cust[rows], t[rows]
         keys = clock.key(cust, t)
         # Tables often come sorted by customer and time already; then no sort.
         order = None if _ascending(keys) else np.argsort(keys, kind="stable")
         if order is not None:
             keys = keys[order]
-        self.subtick = bool(clock.offtick(t).any())
+        # On a one-nanosecond tick (one customer's book) no time is inside a tick.
+        self.subtick = clock.unit > 1 and bool(clock.offtick(t).any())
         if self.subtick:
             order = np.arange(len(keys)) if order is None else order
             _sort_within_ticks(order, keys, t)
         self.clock = clock
-        self.order = order
         self.keys = keys
-        self.t = self.take(t)
+        self.t = t if order is None else t[order]
+        if rows is not None:
+            order = rows if order is None else rows[order]
+        self.order = order
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def take(self, values: np.ndarray) -> np.ndarray:
-        """``values`` (one per event, input order) in timeline order."""
+        """``values`` (one per table row, input order) of the events, in timeline order."""
         return values if self.order is None else values[self.order]
 
     def rows(self, positions: np.ndarray) -> np.ndarray:
         """Input rows of the events at timeline ``positions``."""
         return positions if self.order is None else self.order[positions]
 
-    def prefix(self, columns: list[np.ndarray]) -> np.ndarray:
-        """Prefix sums of integer ``columns`` (input order), one row each, in timeline order.
+    def prefix(self, columns: list[np.ndarray] | np.ndarray) -> np.ndarray:
+        """Prefix sums of integer ``columns`` (one per table row, input order), one row each,
+        in timeline order.
 
         Each row starts with 0, so ``prefix(c)[:, hi] - prefix(c)[:, lo]``
         sums each column over positions ``lo:hi``: one gather per cut for
         all the columns.
         """
-        table = np.empty((len(columns), len(self) + 1), np.int64)
+        values = np.asarray(columns, dtype=np.int64)
+        if self.order is not None:
+            values = values[:, self.order]
+        table = np.empty((len(values), len(self) + 1), np.int64)
         table[:, 0] = 0
-        for row, values in zip(table, columns, strict=True):
-            row[1:] = self.take(values)
-        np.cumsum(table[:, 1:], axis=1, out=table[:, 1:])
+        np.cumsum(values, axis=1, out=table[:, 1:])
         return table
 
     def start(self, q: Queries) -> np.ndarray:
@@ -217,29 +235,39 @@ class Timeline:
         Positions index the timeline, so ``cut(q, s) - start(q)`` counts the
         events and ``cut(q, s1) - cut(q, s0)`` those in ``[as_of + s0, as_of + s1)``.
         """
+        return self.cuts(q, (shift,), inclusive)[0]
+
+    def cuts(self, q: Queries, shifts: tuple[int, ...], inclusive: bool = False) -> np.ndarray:
+        """:meth:`cut` for each of ``shifts`` at once, shape ``(len(shifts), len(q))``.
+
+        One binary search for all the cuts: a window's features need several.
+        """
         clock = self.clock
-        if shift % clock.unit == 0:
+        if all(s % clock.unit == 0 for s in shifts):
             # Whole ticks (any whole day): the queries' keys shift, no new key.
-            key = q.keys + shift // clock.unit
-            unsure = q.offtick
+            key = q.keys + np.array([[s // clock.unit] for s in shifts], np.int64)
+            x, unsure = None, q.offtick
         else:
-            key = clock.key(q.cust, q.t + shift)
-            unsure = clock.offtick(q.t + shift)
+            x = q.t + np.array([[s] for s in shifts], np.int64)
+            key = clock.key(q.cust, x)
+            unsure = clock.offtick(x)
         pos = np.searchsorted(self.keys, key, "right" if inclusive else "left")
         # Same-tick events need their exact times unless the tick decides:
         # a cut on a tick boundary precedes every event of that tick.
         if inclusive and self.subtick:
-            which = np.arange(len(q))
-        elif unsure.any():
-            which = np.flatnonzero(unsure)
+            which = np.arange(pos.size)
+        elif clock.unit > 1 and unsure.any():
+            which = np.flatnonzero(np.broadcast_to(unsure, pos.shape))
         else:
             return pos
-        lo = np.searchsorted(self.keys, key[which], "left")
-        hi = np.searchsorted(self.keys, key[which], "right")
+        if x is None:
+            x = q.t + np.array([[s] for s in shifts], np.int64)
+        key, x = key.reshape(-1)[which], x.reshape(-1)[which]
+        lo = np.searchsorted(self.keys, key, "left")
+        hi = np.searchsorted(self.keys, key, "right")
         owner, idx = expand(lo, hi)
-        xs = q.t[which][owner] + shift
-        before = self.t[idx] <= xs if inclusive else self.t[idx] < xs
-        pos[which] = lo + np.bincount(owner[before], minlength=len(which))
+        before = self.t[idx] <= x[owner] if inclusive else self.t[idx] < x[owner]
+        pos.reshape(-1)[which] = lo + np.bincount(owner[before], minlength=len(which))
         return pos
 
     def max_before(self, values: np.ndarray, start: np.ndarray, now: np.ndarray) -> np.ndarray:
@@ -251,7 +279,7 @@ class Timeline:
         ordered = self.take(values).astype(np.int64)
         bits = self.clock.shift
         if len(ordered) == 0 or ordered.min() < 0 or ordered.max() >= 1 << bits:
-            return range_max(padded(ordered), [start, now])[:, 0]
+            return range_max(padded(ordered), [start, now])[0]
         running = (self.keys >> bits) << bits
         running |= ordered
         np.maximum.accumulate(running, out=running)
@@ -267,30 +295,38 @@ def padded(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def range_max(ordered: np.ndarray, edges: list[np.ndarray]) -> np.ndarray:
+def range_max(ordered: np.ndarray, edges: np.ndarray | list[np.ndarray]) -> np.ndarray:
     """Max of ``ordered[edges[j]:edges[-1]]`` per query, for each ``j``; NaN when empty.
 
-    ``edges`` are positions, per query each at or after the one before:
-    nested ranges with a common end, as windows ending at ``as_of``.
-    ``ordered`` must end with one padding element (an edge may equal its
-    last index). A sparse table holds the max of every run of ``2**k``
-    values, up to the longest range, so that a range is the max of two
-    runs that cover it: a few gathers per range, where
-    ``np.maximum.reduceat`` spends ~20 ns on each range, even an empty one.
+    ``edges`` (shape ``(ranges + 1, n_queries)``) are positions, per query
+    each at or after the one before: nested ranges with a common end, as
+    windows ending at ``as_of``. ``ordered`` must end with one padding
+    element (an edge may equal its last index). A sparse table holds the
+    max of every run of ``2**k`` values, up to the longest range, so that a
+    range is the max of two runs that cover it: a few gathers per range,
+    where ``np.maximum.reduceat`` spends ~20 ns on each range, even an empty one.
 
     Returns
     -------
-    ndarray of float, shape (n_queries, len(edges) - 1)
+    ndarray of float, shape (ranges, n_queries)
 
     Examples
     --------
     >>> ordered = padded(np.array([5, 1, 3, 2]))
-    >>> range_max(ordered, [np.array([0, 4]), np.array([1, 4]), np.array([3, 4])]).tolist()
-    [[5.0, 3.0], [nan, nan]]
+    >>> range_max(ordered, np.array([[0, 4], [1, 4], [3, 4]])).tolist()
+    [[5.0, nan], [3.0, nan]]
     """
-    lo = np.stack(edges[:-1], axis=1)
-    end = edges[-1][:, None]
+    edges = np.asarray(edges)
+    lo, end = edges[:-1], edges[-1]
     lengths = end - lo
+    if lengths.shape[1] == 1:
+        # One query (a checkout): a running max back from its end holds every
+        # range's max; a table would cost two operations per level.
+        first, last = int(lo[0, 0]), int(end[0])
+        back = np.empty(last - first + 1)
+        back[0] = np.nan
+        np.maximum.accumulate(ordered[first:last][::-1], out=back[1:])
+        return back[lengths]
     width = len(ordered)
     table = np.empty((max(int(lengths.max(initial=0)).bit_length(), 1), width))
     table[0] = ordered
@@ -299,10 +335,11 @@ def range_max(ordered: np.ndarray, edges: list[np.ndarray]) -> np.ndarray:
         np.maximum(table[k - 1, :-half], table[k - 1, half:], out=table[k, :-half])
         table[k, -half:] = table[k - 1, -half:]
     # Level floor(log2(length)): runs from lo and ending at end overlap and cover the range.
-    level = np.maximum(np.frexp(lengths)[1] - 1, 0).astype(np.int64)
+    level = np.maximum(np.frexp(lengths)[1] - 1, 0, dtype=np.int64)
     flat = table.ravel()
-    first = flat[level * width + lo]
-    last = flat[level * width + end - np.left_shift(1, level)]
+    base = level * width
+    first = flat[base + lo]
+    last = flat[base + end - np.left_shift(1, level)]
     return np.where(lengths > 0, np.maximum(first, last), np.nan)
 
 
@@ -342,8 +379,10 @@ def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     n = np.maximum(hi - lo, 0)
     owner = np.repeat(np.arange(len(n)), n)
-    first = np.cumsum(n) - n
-    idx = np.arange(int(n.sum())) - first[owner] + lo[owner]
+    if not len(owner):
+        return owner, owner
+    # Pair k is position lo + k - (pairs of the ranges before), of its range.
+    idx = np.arange(len(owner)) + np.repeat(lo - np.cumsum(n) + n, n)
     return owner, idx
 
 
@@ -371,6 +410,8 @@ def stab(
     lo = np.searchsorted(query_keys, clock.key(cust, start), "left")
     hi = np.searchsorted(query_keys, clock.key(cust, np.minimum(end, clock.end)), "right")
     interval, query = expand(lo, hi)
+    if not len(interval):
+        return interval, query
     t = query_t[query]
     after = start[interval] <= t if start_inclusive else start[interval] < t
     keep = after & (t <= end[interval])
