@@ -11,6 +11,9 @@ an order with installments, so loan counts are order-timeline sums too.
 
 from __future__ import annotations
 
+from functools import cache
+from itertools import chain
+
 import numpy as np
 
 from bnpl_risk.features._inputs import CANCELLED, COMPLETED, REFUNDED, Orders
@@ -98,12 +101,9 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
         "cancel_rate": total["n_cancelled"] / per_order,
         "refund_amount_share": total["cents_refunded"] / per_cent,
     }
-    tags = [w if w == ALL else f"{w}d" for w in scopes]
-    out = {
-        f"{name}_{tag}": values[i]
-        for name, values in per_scope.items()
-        for i, tag in enumerate(tags)
-    }
+    # Each array's rows, scope by scope, under their names.
+    rows = chain.from_iterable(per_scope.values())
+    out = dict(zip(_scoped(tuple(per_scope), scopes), rows, strict=True))
     shares = {k: total[k] / per_order for k in ("bnpl", "live", "short_video", "night")}
     resold = total["resold"] / per_cent
     out["bnpl_share_90d"] = shares["bnpl"][at[90]]
@@ -134,12 +134,24 @@ def order_features(q: Queries, orders: Orders, windows: tuple[int, ...]) -> dict
     out["max_plan_installments"][n == 0] = np.nan
     # The customer's first loan: the first at or after its first order (read
     # only where it has one before as_of).
-    loan_at = np.flatnonzero(line.take(is_loan))
-    first = np.searchsorted(loan_at, first_order)
+    loan_at = line.take(is_loan).nonzero()[0]
+    first = loan_at.searchsorted(first_order)
     first_t = line.t[loan_at[np.minimum(first, len(loan_at) - 1)]] if len(loan_at) else q.t
     out["bnpl_tenure_days"] = np.where(n > 0, (q.t - first_t) / DAY, np.nan)
     out["_loan_cents_due"] = total["loan_cents_due"][at[ALL]]
     return out
+
+
+@cache
+def _scoped(names: tuple[str, ...], scopes: tuple[Scope, ...]) -> tuple[str, ...]:
+    """The feature name of each of ``names`` in each of ``scopes``, scopes inner.
+
+    Examples
+    --------
+    >>> _scoped(("spend_sum",), (ALL, 30))
+    ('spend_sum_all', 'spend_sum_30d')
+    """
+    return tuple(f"{name}_{w if w == ALL else f'{w}d'}" for name in names for w in scopes)
 
 
 def _still_completed(q: Queries, orders: Orders, windows: tuple[int, ...]) -> tuple | None:
@@ -155,7 +167,7 @@ def _still_completed(q: Queries, orders: Orders, windows: tuple[int, ...]) -> tu
     An order placed before ``as_of`` and reversed at or after it: its time
     interval ``(order_ts, reversed_at]`` holds ``as_of``.
     """
-    rows = np.flatnonzero(orders.status != COMPLETED)
+    rows = (orders.status != COMPLETED).nonzero()[0]
     if not len(rows):
         return None
     which, app = stab(
@@ -188,7 +200,7 @@ def _still_completed(q: Queries, orders: Orders, windows: tuple[int, ...]) -> tu
     np.negative(amounts[3:], out=amounts[3:])
     sums = np.zeros((shape[0] * shape[1], len(amounts)), np.int64)
     np.add.at(sums, cell, amounts.T)
-    sums = np.cumsum(sums.reshape(*shape, -1)[:, ::-1], axis=1)[:, ::-1]
+    sums = sums.reshape(*shape, -1)[:, ::-1].cumsum(axis=1)[:, ::-1]
     biggest = np.full(shape[0] * shape[1], np.nan)
     np.fmax.at(biggest, cell, cents.astype(float))
     biggest = np.fmax.accumulate(biggest.reshape(shape)[:, ::-1], axis=1)[:, ::-1]

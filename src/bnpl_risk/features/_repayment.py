@@ -29,6 +29,7 @@ from bnpl_risk.features._timeline import (
     Timeline,
     expand,
     padded,
+    prefix_sums,
     range_max,
     ratio,
     stab,
@@ -55,7 +56,7 @@ def repayment_features(
     out |= _due_timeline(q, inst, windows)
     out |= _payment_timeline(q, inst, windows, current)
     closed = Timeline(
-        q.clock, orders.cust, orders.loan_settled, np.flatnonzero(orders.loan_settled != NEVER)
+        q.clock, orders.cust, orders.loan_settled, (orders.loan_settled != NEVER).nonzero()[0]
     )
     out["_loans_closed"] = closed.cut(q) - closed.start(q)
     return out
@@ -73,7 +74,7 @@ def _due_timeline(q: Queries, inst: Installments, windows: tuple[int, ...]) -> d
     cuts = line.cuts(q, (*(-k * DAY for k in REACH_DAYS), *(-(w + 1) * DAY for w in windows)), True)
     reached, earlier = cuts[: len(REACH_DAYS)], cuts[len(REACH_DAYS) :]
     # late[i]: prefix counts of installments REACH_DAYS[i] days late (or more).
-    late = line.prefix(inst.settled >= inst.due + _REACH_NS)
+    late = prefix_sums(line.take(inst.settled) >= line.t + _REACH_NS)
     counts = (late[_REACH_ROWS, reached] - late[:, start]).astype(float)
     for i, k in enumerate(REACH_DAYS):
         out[f"dpd{k}_count_all"] = counts[i]
@@ -104,17 +105,19 @@ def _payment_timeline(
     q: Queries, inst: Installments, windows: tuple[int, ...], current: np.ndarray
 ) -> dict:
     """Payments by time: amounts paid, delays, late payments and the worst DPD they ended."""
-    line = Timeline(q.clock, inst.cust, inst.paid, np.flatnonzero(inst.paid != NEVER))
+    line = Timeline(q.clock, inst.cust, inst.paid, (inst.paid != NEVER).nonzero()[0])
     # All payments hold the widest window's, which hold the next one's; all end at as_of.
     shifts = (*(-w * DAY for w in reversed(windows)), 0)
     edges = np.concatenate((line.start(q)[None], line.cuts(q, shifts)))
     start, now = edges[0], edges[-1]
 
-    # A payment in full is at the settle time (both are paid_ts clamped to the order).
-    full = inst.settled != NEVER
-    delay = np.where(full, inst.settled - inst.due, 0)
+    # A payment in full is at the settle time (both are paid_ts clamped to the
+    # order). Payments in timeline order, so no value is reordered twice.
+    settled = line.take(inst.settled)
+    full = settled != NEVER
+    delay = np.where(full, settled - line.take(inst.due), 0)
     was_late = full & (delay >= DAY)
-    prefix = line.prefix([inst.cents_paid, was_late, delay // SECOND, full])
+    prefix = prefix_sums(np.array([line.take(inst.cents_paid), was_late, delay // SECOND, full]))
     paid, cured, delay_s, n_full = prefix[:, now] - prefix[:, start]
     out = {
         "_cents_paid": paid,
@@ -122,12 +125,12 @@ def _payment_timeline(
         "avg_pay_delay_days": ratio(delay_s, n_full) * SECOND / DAY,
     }
     days_late = np.where(was_late, delay, 0) // DAY
-    worst = np.fmax(current, range_max(padded(line.take(days_late)), edges))
+    worst = np.fmax(current, range_max(padded(days_late), edges))
     out["worst_dpd_all"] = worst[0]
     for i, w in enumerate(reversed(windows), 1):
         out[f"worst_dpd_{w}d"] = worst[i]
     # Position of the latest late payment at or before each position.
-    last_late = np.maximum.accumulate(np.where(line.take(was_late), np.arange(len(line)), -1))
+    last_late = np.maximum.accumulate(np.where(was_late, np.arange(len(line)), -1))
     at = last_late[now - 1] if len(line) else np.full(len(q), -1)
     at = np.where(now > start, at, -1)
     ever = at >= start
@@ -143,7 +146,7 @@ def _overdue(q: Queries, inst: Installments) -> tuple[np.ndarray, np.ndarray, np
     (unpaid up to and including ``t``): an interval join over the
     installments that were ever late.
     """
-    rows = np.flatnonzero(inst.settled >= inst.due + DAY)
+    rows = (inst.settled >= inst.due + DAY).nonzero()[0]
     which, app = stab(
         q.clock,
         q.keys,

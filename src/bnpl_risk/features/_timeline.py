@@ -62,8 +62,8 @@ class Clock:
 
         ``spans`` are (earliest, latest) times in ns, one pair per group of times.
         """
-        origin = min((low for low, _ in spans), default=0)
-        end = max((high for _, high in spans), default=0)
+        lows, highs = zip(*spans, strict=True) if spans else ((0,), (0,))
+        origin, end = min(lows), max(highs)
         shift = 62 - max(int(n_customers - 1).bit_length(), 1)
         for unit in (1, 10**3, 10**6, SECOND):
             if (end - origin) // unit < (1 << shift):
@@ -129,14 +129,14 @@ class Queries:
     ) -> tuple[Queries, np.ndarray | None]:
         """Queries in key order, and the input position of each (None if already in order)."""
         keys = clock.key(cust, t)
-        order = None if _ascending(keys) else np.argsort(keys, kind="stable")
+        order = None if _ascending(keys) else keys.argsort(kind="stable")
         if order is not None:
             cust, t, keys = cust[order], t[order], keys[order]
         # Where each customer's queries begin: the running count numbers the customers.
         head = np.empty(len(cust), bool)
         head[:1] = True
         np.not_equal(cust[1:], cust[:-1], out=head[1:])
-        customer = np.cumsum(head) - 1
+        customer = head.cumsum() - 1
         offtick = clock.offtick(t)
         return cls(clock, cust, t, keys, cust[head], customer, offtick), order
 
@@ -181,7 +181,7 @@ class Timeline:
             cust, t = cust[rows], t[rows]
         keys = clock.key(cust, t)
         # Tables often come sorted by customer and time already; then no sort.
-        order = None if _ascending(keys) else np.argsort(keys, kind="stable")
+        order = None if _ascending(keys) else keys.argsort(kind="stable")
         if order is not None:
             keys = keys[order]
         # On a one-nanosecond tick (one customer's book) no time is inside a tick.
@@ -207,25 +207,16 @@ class Timeline:
         """Input rows of the events at timeline ``positions``."""
         return positions if self.order is None else self.order[positions]
 
-    def prefix(self, columns: list[np.ndarray] | np.ndarray) -> np.ndarray:
-        """Prefix sums of integer ``columns`` (one per table row, input order), one row each,
+    def prefix(self, columns: list[np.ndarray]) -> np.ndarray:
+        """:func:`prefix_sums` of integer ``columns`` (one value per table row, input order),
         in timeline order.
-
-        Each row starts with 0, so ``prefix(c)[:, hi] - prefix(c)[:, lo]``
-        sums each column over positions ``lo:hi``: one gather per cut for
-        all the columns.
         """
         values = np.asarray(columns, dtype=np.int64)
-        if self.order is not None:
-            values = values[:, self.order]
-        table = np.empty((len(values), len(self) + 1), np.int64)
-        table[:, 0] = 0
-        np.cumsum(values, axis=1, out=table[:, 1:])
-        return table
+        return prefix_sums(values if self.order is None else values[:, self.order])
 
     def start(self, q: Queries) -> np.ndarray:
         """Position of each query's customer's first event (where it would be, if none)."""
-        first = np.searchsorted(self.keys, q.customers << self.clock.shift, "left")
+        first = self.keys.searchsorted(q.customers << self.clock.shift, "left")
         return first[q.customer]
 
     def cut(self, q: Queries, shift: int = 0, inclusive: bool = False) -> np.ndarray:
@@ -243,28 +234,28 @@ class Timeline:
         One binary search for all the cuts: a window's features need several.
         """
         clock = self.clock
-        if all(s % clock.unit == 0 for s in shifts):
+        shift = np.array(shifts, np.int64)[:, None]
+        if clock.unit == 1:
+            key, unsure = q.keys + shift, None
+        elif not (shift % clock.unit).any():
             # Whole ticks (any whole day): the queries' keys shift, no new key.
-            key = q.keys + np.array([[s // clock.unit] for s in shifts], np.int64)
-            x, unsure = None, q.offtick
+            key, unsure = q.keys + shift // clock.unit, q.offtick
         else:
-            x = q.t + np.array([[s] for s in shifts], np.int64)
-            key = clock.key(q.cust, x)
-            unsure = clock.offtick(x)
-        pos = np.searchsorted(self.keys, key, "right" if inclusive else "left")
+            key = clock.key(q.cust, q.t + shift)
+            unsure = clock.offtick(q.t + shift)
+        pos = self.keys.searchsorted(key, "right" if inclusive else "left")
         # Same-tick events need their exact times unless the tick decides:
-        # a cut on a tick boundary precedes every event of that tick.
+        # a cut on a tick boundary precedes every event of that tick (every
+        # cut is on one on a one-nanosecond tick).
         if inclusive and self.subtick:
             which = np.arange(pos.size)
-        elif clock.unit > 1 and unsure.any():
+        elif unsure is not None and unsure.any():
             which = np.flatnonzero(np.broadcast_to(unsure, pos.shape))
         else:
             return pos
-        if x is None:
-            x = q.t + np.array([[s] for s in shifts], np.int64)
-        key, x = key.reshape(-1)[which], x.reshape(-1)[which]
-        lo = np.searchsorted(self.keys, key, "left")
-        hi = np.searchsorted(self.keys, key, "right")
+        key, x = key.reshape(-1)[which], (q.t + shift).reshape(-1)[which]
+        lo = self.keys.searchsorted(key, "left")
+        hi = self.keys.searchsorted(key, "right")
         owner, idx = expand(lo, hi)
         before = self.t[idx] <= x[owner] if inclusive else self.t[idx] < x[owner]
         pos.reshape(-1)[which] = lo + np.bincount(owner[before], minlength=len(which))
@@ -286,6 +277,23 @@ class Timeline:
         out = (running[np.maximum(now - 1, 0)] & ((1 << bits) - 1)).astype(float)
         out[now <= start] = np.nan
         return out
+
+
+def prefix_sums(ordered: np.ndarray) -> np.ndarray:
+    """Prefix sums of each row of integer or boolean ``ordered`` (timeline order), as int64.
+
+    Each row starts with 0, so ``prefix_sums(c)[:, hi] - prefix_sums(c)[:, lo]``
+    sums each row over positions ``lo:hi``: one gather per cut for all the rows.
+
+    Examples
+    --------
+    >>> prefix_sums(np.array([[True, False, True], [5, 1, 2]])).tolist()
+    [[0, 1, 1, 2], [0, 5, 6, 8]]
+    """
+    table = np.empty((len(ordered), ordered.shape[1] + 1), np.int64)
+    table[:, 0] = 0
+    ordered.cumsum(axis=1, out=table[:, 1:])
+    return table
 
 
 def padded(values: np.ndarray) -> np.ndarray:
@@ -378,11 +386,11 @@ def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ([0, 0, 2], [2, 3, 7])
     """
     n = np.maximum(hi - lo, 0)
-    owner = np.repeat(np.arange(len(n)), n)
+    owner = np.arange(len(n)).repeat(n)
     if not len(owner):
         return owner, owner
     # Pair k is position lo + k - (pairs of the ranges before), of its range.
-    idx = np.arange(len(owner)) + np.repeat(lo - np.cumsum(n) + n, n)
+    idx = np.arange(len(owner)) + (lo - n.cumsum() + n).repeat(n)
     return owner, idx
 
 
@@ -407,8 +415,8 @@ def stab(
     -------
     interval, query : ndarray of int
     """
-    lo = np.searchsorted(query_keys, clock.key(cust, start), "left")
-    hi = np.searchsorted(query_keys, clock.key(cust, np.minimum(end, clock.end)), "right")
+    lo = query_keys.searchsorted(clock.key(cust, start), "left")
+    hi = query_keys.searchsorted(clock.key(cust, np.minimum(end, clock.end)), "right")
     interval, query = expand(lo, hi)
     if not len(interval):
         return interval, query
