@@ -191,6 +191,11 @@ def _draw_installments(draw, oid, cid, t, amount, events):
 # --- the slow reference ------------------------------------------------------------------
 
 
+def own_rows(h: Histories, customer_id: str) -> Histories:
+    """The rows of one customer alone: what a service holds at checkout."""
+    return Histories(*(t[t["customer_id"] == customer_id] for t in h.tables().values()))
+
+
 def oracle(h: Histories, apps: pd.DataFrame, windows=(7, 30, 90, 180)) -> pd.DataFrame:
     """Features by definition, one application at a time."""
     people = h.customers.set_index("customer_id")

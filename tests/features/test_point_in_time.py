@@ -10,7 +10,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from features_testkit import BASE, DAY, applications, books, installments, oracle, orders
+from features_testkit import BASE, DAY, applications, books, installments, oracle, orders, own_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -64,12 +64,7 @@ def test_one_application_alone_equals_it_in_a_batch(book):
     batch = fitted.transform(h, apps)
     for i in range(len(apps)):
         one = apps.iloc[[i]]
-        cid = one["customer_id"].iloc[0]
-        own = Histories(
-            h.customers[h.customers["customer_id"] == cid],
-            h.orders[h.orders["customer_id"] == cid],
-            h.installments[h.installments["customer_id"] == cid],
-        )
+        own = own_rows(h, one["customer_id"].iloc[0])
         pd.testing.assert_frame_equal(fitted.transform(h, one), batch.iloc[[i]], check_exact=True)
         pd.testing.assert_frame_equal(fitted.transform(own, one), batch.iloc[[i]], check_exact=True)
 
