@@ -27,16 +27,16 @@ def top_adverse(
     feature order.
     """
     rows, ranks, features, values = _adverse(contributions, k)
-    texts = np.array([reason_text(names[j], known) for j in features] + [("",) * 3], dtype=object)
+    texts = np.array([reason_text(names[j], known) for j in features], dtype=object).reshape(-1, 3)
     return pd.DataFrame(
         {
             "row": rows,
             "rank": ranks,
             "feature": np.asarray(names, dtype=object)[features],
             "contribution": values,
-            "reason_code": texts[:-1, 0],
-            "reason_en": texts[:-1, 1],
-            "reason_zh": texts[:-1, 2],
+            "reason_code": texts[:, 0],
+            "reason_en": texts[:, 1],
+            "reason_zh": texts[:, 2],
         },
         index=index[rows],
         columns=REASON_COLUMNS,
