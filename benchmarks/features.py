@@ -34,6 +34,7 @@ from bnpl_risk.datasets import make_bnpl_histories
 from bnpl_risk.features import FeatureBuilder
 from bnpl_risk.features._assemble import compute
 from bnpl_risk.features._inputs import check_columns, read_applications, read_book
+from bnpl_risk.features.builder import frame
 from bnpl_risk.histories import Histories
 
 RUNS = 3
@@ -88,7 +89,7 @@ def print_stages(builder: FeatureBuilder, h: Histories, apps: pd.DataFrame) -> N
     stages = {
         "read": best_of(RUNS, read),
         "features": best_of(RUNS, lambda: compute(book, names, builder.windows_)),
-        "frame": best_of(RUNS, lambda: pd.DataFrame(columns, index=book.app_ids, copy=False)),
+        "frame": best_of(RUNS, lambda: frame(columns, book.app_ids, names)),
     }
     split = (f"{name} {wall:.2f} s (CPU {cpu:.2f} s)" for name, (wall, cpu) in stages.items())
     print("stages: " + ", ".join(split))

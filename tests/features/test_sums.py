@@ -1,31 +1,23 @@
-"""Per-query sums and spreads are exact integers, whatever the rows computed with them.
+"""Per-application spreads are exact integers where they can be, whatever the book.
 
-Fast paths (float64 sums, integer spreads) are taken only where they are
-exact, value by value, so a row never depends on the rows beside it.
+The integer path is taken only where no value can overflow, value by value,
+so an application's value never depends on the others computed with it.
 """
 
-import numpy as np
-
-from bnpl_risk.features import _orders, _repayment
+from bnpl_risk.features._kernel import spread_std
 
 
-def test_a_rows_spread_does_not_depend_on_the_rows_computed_with_it():
+def test_equal_amounts_spread_exactly_zero_and_a_one_cent_gap_exactly_half():
     # Two orders of 2**27 + 1 and 2**27 cents: n * s2 - s1**2 = 1 exactly, 0 in floats.
     a, b = 2**27 + 1, 2**27
-    n, s1, s2 = np.array([2]), np.array([a + b]), np.array([a * a + b * b])
-    alone = _orders._std_cents(n, s1, s2)
-    assert alone.tolist() == [0.5]
-    # Beside a row too large for integers, the row keeps its exact value.
-    beside = _orders._std_cents(np.append(n, 1), np.append(s1, 2**40), np.append(s2, 2**62))
-    assert beside.tolist() == [0.5, 0.0]
+    assert spread_std(2, a + b, a * a + b * b) == 0.5
+    assert spread_std(2, 2 * a, 2 * a * a) == 0.0
 
 
-def test_sums_per_query_stay_exact_beyond_float_precision():
-    app = np.array([0, 1, 1, 0, 2])
-    small = np.array([5, 7, 11, 13, 0])
-    assert _repayment._per_query(4, app, small).tolist() == [18, 18, 0, 0]
-    # 2**53 + 1 is no float64: the sum must not go through floats.
-    big = np.array([2**53, 1, 2, 1, 3])
-    got = _repayment._per_query(3, app, big)
-    assert got.dtype == np.int64
-    assert got.tolist() == [2**53 + 1, 3, 3]
+def test_a_spread_too_large_for_integers_goes_through_floats():
+    # 2**62 overflows n * s2 in int64; the float path gives the right magnitude.
+    assert spread_std(2, 2**31, 2**62) == 2.0**30
+
+
+def test_no_orders_has_no_spread():
+    assert spread_std(0, 0, 0) != spread_std(0, 0, 0)  # NaN

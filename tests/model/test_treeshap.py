@@ -239,14 +239,12 @@ def test_one_row_equals_that_row_in_a_batch(small):
         np.testing.assert_array_equal(shap.contributions(X[i : i + 1])[0], batch[i])
 
 
-def test_large_batches_are_chunked_alike(small, monkeypatch):
+def test_every_row_of_a_large_batch_equals_the_row_alone(small):
     booster, shap, X = small
     rows = np.tile(X, (3, 1))
     whole = shap.contributions(rows)
-    from bnpl_risk.model._treeshap import _explainer
-
-    monkeypatch.setattr(_explainer, "_CHUNK_CELLS", 1)  # one row per chunk
-    np.testing.assert_array_equal(shap.contributions(rows), whole)
+    alone = np.vstack([shap.contributions(rows[i : i + 1]) for i in range(0, len(rows), 97)])
+    np.testing.assert_array_equal(alone, whole[::97])
     np.testing.assert_allclose(whole, lightgbm_contrib(booster, rows), rtol=0, atol=ATOL)
 
 
@@ -344,3 +342,103 @@ def test_multiclass_and_linear_models_are_refused():
     linear = train(np.nan_to_num(X), y, rounds=2, linear_tree=True)
     with pytest.raises(ConfigError, match=r"trees 0, 1 are linear trees"):
         TreeShap.from_booster(linear)
+
+
+def lightgbm_raw(booster, X):
+    return booster.predict(X, raw_score=True, num_threads=1)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**16),
+    nan=st.sampled_from([0.0, 0.1, 0.4]),
+    zero=st.sampled_from([0.0, 0.1, 0.4]),
+    missing=st.sampled_from(
+        [{}, {"zero_as_missing": True}, {"use_missing": False}, {"min_data_in_leaf": 3}]
+    ),
+    leaves=st.integers(2, 12),
+    last=st.sampled_from(["numeric", "constant", "categorical"]),
+)
+def test_raw_score_is_lightgbms_exactly_on_random_models(seed, nan, zero, missing, leaves, last):
+    X, y, rng = random_book(
+        seed, nan=nan, zero=zero, constant=last == "constant", codes=last == "categorical"
+    )
+    categorical = [3] if last == "categorical" else []
+    booster = train(X, y, num_leaves=leaves, categorical=categorical, **missing)
+    rows = np.vstack([X[:50], edge_rows(booster, X, rng)])
+    if categorical:
+        rows[:13, 3] = [
+            np.nan,
+            -1.0,
+            -0.5,
+            0.7,
+            6.99,
+            39.0,
+            40.0,
+            75.0,
+            1e6,
+            1e12,
+            1e-40,
+            np.inf,
+            3,
+        ]
+    shap = TreeShap.from_booster(booster)
+    assert shap.scores_raw
+    np.testing.assert_array_equal(shap.raw_score(rows), lightgbm_raw(booster, rows))
+
+
+def test_raw_score_of_deep_trees_categorical_splits_and_stumps(deep):
+    booster, rows = deep
+    np.testing.assert_array_equal(
+        TreeShap.from_booster(booster).raw_score(rows), lightgbm_raw(booster, rows)
+    )
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.normal(size=3000), rng.integers(0, 60, 3000)])
+    X[rng.uniform(size=3000) < 0.05, 1] = np.nan
+    y = ((X[:, 1] % 7 < 3) ^ (X[:, 0] > 0.5)).astype(int)
+    booster = train(X, y, rounds=20, categorical=[1], num_leaves=8, max_cat_to_onehot=4)
+    odd = [np.nan, -1.0, -0.5, 0.7, 6.99, 59.0, 60.0, 75.0, 1e6, 1e12, 1e-40, np.inf, -np.inf]
+    rows = np.column_stack([np.resize(X[:, 0], len(odd)), odd])
+    rows = np.vstack([X[:300], rows])
+    np.testing.assert_array_equal(
+        TreeShap.from_booster(booster).raw_score(rows), lightgbm_raw(booster, rows)
+    )
+    X, y, _ = random_book(0, n=100)
+    stumps = train(X, y, rounds=3, min_data_in_leaf=1000)
+    np.testing.assert_array_equal(
+        TreeShap.from_booster(stumps).raw_score(X[:5]), lightgbm_raw(stumps, X[:5])
+    )
+
+
+def test_raw_score_of_a_path_met_only_by_nan():
+    booster = handmade(
+        "num_leaves=5\nnum_cat=0\nsplit_feature=0 1 0 1\nthreshold=0.5 0 inf 1\n"
+        "decision_type=8 8 8 8\nleft_child=-1 2 -3 -4\nright_child=1 -2 3 -5\n"
+        "leaf_value=0.1 -0.2 0.3 -0.4 0.5\nleaf_count=40 25 20 10 5\n"
+        "internal_count=100 60 35 15\nis_linear=0\nshrinkage=1"
+    )
+    rows = np.array([[1.0, -1.0], [np.nan, -1.0], [0.2, -1.0], [np.inf, -1.0], [1.0, 1.0]])
+    # Leaves 0.1, -0.4 (NaN), 0.1, 0.5 (inf > inf is false: left at a <= inf), 0.5.
+    np.testing.assert_array_equal(
+        TreeShap.from_booster(booster).raw_score(rows), lightgbm_raw(booster, rows)
+    )
+
+
+def test_raw_score_refuses_models_with_fallback_trees(deep):
+    booster, rows = deep
+    shap = TreeShap.from_booster(booster, max_table_bytes=200_000)
+    assert not shap.scores_raw
+    with pytest.raises(ConfigError, match=r"raw_score needs every tree tabulated; trees \d"):
+        shap.raw_score(rows)
+
+
+def test_raw_score_checks_the_matrix_and_keeps_it(small):
+    booster, shap, X = small
+    rows = X[:30].copy()
+    rows[0, :] = [np.nan, 0.0, 1e-40, -0.0, np.inf]
+    before = rows.copy()
+    np.testing.assert_array_equal(shap.raw_score(rows), lightgbm_raw(booster, rows))
+    np.testing.assert_array_equal(rows, before)
+    assert shap.raw_score(X[:0]).shape == (0,)
+    with pytest.raises(FeatureError, match=r"5 columns .*got shape \(2, 4\)"):
+        shap.raw_score(np.zeros((2, 4)))

@@ -1,40 +1,43 @@
-"""Compute every feature family for a :class:`Book` and lay the columns out."""
+"""Compute every feature of a :class:`Book`: the compiled pass, then identity and combinations."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from bnpl_risk.features._inputs import Book, Installments, Orders
-from bnpl_risk.features._orders import order_features
-from bnpl_risk.features._repayment import DUE_SOON_DAYS, repayment_features
-from bnpl_risk.features._timeline import DAY, NAT, NEVER, Clock, Queries, ratio
+from bnpl_risk.features._kernel import DAY, FIXED_WINDOWS, NAT, features, group, slot_names
 from bnpl_risk.histories.schema import CHANNELS
 
-#: Windows (days) that fixed features read (velocity, trend, BNPL share).
-FIXED_WINDOWS = (7, 30, 90, 180)
-#: Applications per part of a large book: small enough that a part's arrays
-#: stay in cache and its temporaries are reused, large enough that the
-#: fixed cost of a part (about a millisecond) is lost in its work.
-_PART_ROWS = 16_384
+#: Applications per part of a large book, each part one call of the
+#: compiled pass on a thread: small enough that two cores share the work
+#: evenly, large enough that a call's fixed cost is lost in its work.
+_PART_ROWS = 65_536
+#: Values the combined features read, kept beside the wanted ones.
+_COMBINED_FROM = (
+    "account_age_days",
+    "requested_amount",
+    "spend_count_all",
+    "spend_sum_all",
+    "bnpl_loans_all",
+    "_loans_closed",
+    "_loan_cents_due",
+    "_cents_paid",
+    "_placed_amount_all",
+)
 
 
 def compute(
     book: Book, names: tuple[str, ...], windows: tuple[int, ...], parts: int | None = None
-) -> dict:
-    """Features ``names`` for every application of ``book``.
+) -> np.ndarray:
+    """Features ``names`` of every application of ``book``.
 
-    A large book is cut into ``parts`` groups of whole customers, computed
-    by one thread per core: every feature depends on one customer's events
-    alone, so the values are those of one pass, and NumPy releases the GIL
-    in the array work. Small parts (by default about :data:`_PART_ROWS`
-    applications) also run faster than one large pass, their arrays held in
-    cache, and keep the temporaries small. A checkout (one application) is
-    one part, with no thread.
+    Every feature depends on one customer's events alone, so a large book
+    is cut into ``parts`` groups of whole customers, computed by one thread
+    per core with the values of one pass (the compiled pass releases the
+    GIL). A checkout (one application) is one part, with no thread.
 
     Parameters
     ----------
@@ -49,106 +52,70 @@ def compute(
 
     Returns
     -------
-    dict of str to ndarray of float64
-        One array per name, applications in input order. The arrays become
-        the frame's columns as they are: no copy into one block.
+    ndarray of float64, shape (len(names), applications)
+        One row per name, applications in input order: each row becomes a
+        frame's column as it is, without a copy.
     """
     windows = tuple(sorted(set(windows) | set(FIXED_WINDOWS)))
-    clock = _clock(book, max(windows))
-    q, order = Queries.sorted(clock, book.app_cust, book.as_of)
+    n = len(book.as_of)
+    rows = {name: k for k, name in enumerate(dict.fromkeys((*names, *_COMBINED_FROM)))}
+    out = np.empty((len(rows), n))
+    dest = np.array([rows.get(name, -1) for name in slot_names(windows)], np.int64)
+    q_rows, q_starts = group(book.app_cust, book.n_customers)
+    o_rows, o_starts = group(book.orders.cust, book.n_customers)
+    i_rows, i_starts = group(book.installments.cust, book.n_customers)
+    at = np.array([windows.index(w) for w in FIXED_WINDOWS], np.int64)
+    shared = (book.app_cust, book.as_of, np.array(windows, np.int64) * DAY, at, dest)
+    events = (
+        o_rows,
+        o_starts,
+        _order_columns(book.orders),
+        i_rows,
+        i_starts,
+        _installment_columns(book.installments),
+    )
+
+    def run(queries: np.ndarray) -> None:
+        features(out, queries, *shared, *events)
+
     if parts is None:
-        parts = -(-len(q) // _PART_ROWS)
-    parts = min(parts, len(q))
-    wanted = set(names)
-    if parts <= 1:
-        # Features come in query order; input row i is query back[i].
-        back = None
-        if order is not None:
-            back = np.empty_like(order)
-            back[order] = np.arange(len(order))
-        out: dict[str, np.ndarray] = {}
-
-        def keep(name: str, values: np.ndarray) -> None:
-            out[name] = values[back]
-
-        store = out.__setitem__ if back is None else keep
-        _features(book, q, order, book.orders, book.installments, windows, wanted, store)
-        return {name: out[name] for name in names}
-
-    columns = {name: np.empty(len(q)) for name in names}
-
-    def run(part: tuple[slice, Pick, Pick]) -> None:
-        queries, orders, installments = part
-        rows = queries if order is None else order[queries]
-
-        def scatter(name: str, values: np.ndarray) -> None:
-            columns[name][rows] = values
-
-        own = (_pick(book.orders, orders), _pick(book.installments, installments))
-        _features(book, q[queries], rows, *own, windows, wanted, scatter)
-
-    with ThreadPoolExecutor(min(parts, _cores())) as pool:
-        # list() re-raises the first error of any part.
-        list(pool.map(run, _split(q, book, parts)))
-    return columns
+        parts = -(-n // _PART_ROWS)
+    if min(parts, n) <= 1:
+        run(q_rows)
+    else:
+        # Cut between customers, near equal numbers of applications.
+        cuts = np.searchsorted(q_starts, np.arange(1, parts) * n // parts)
+        bounds = np.unique(np.concatenate(([0], q_starts[cuts], [n])))
+        with ThreadPoolExecutor(min(parts, _cores())) as pool:
+            # list() re-raises the first error of any part.
+            groups = (q_rows[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True))
+            list(pool.map(run, groups))
+    for combine in (_identity, _combined):  # combinations read the identity rows
+        values = combine(book, out, rows)
+        for name in values.keys() & rows.keys():
+            out[rows[name]] = values[name]
+    return out[: len(names)]
 
 
-def _features(
-    book: Book,
-    q: Queries,
-    rows: np.ndarray | slice | None,
-    orders: Orders,
-    installments: Installments,
-    windows: tuple[int, ...],
-    wanted: set[str],
-    store: Callable[[str, np.ndarray], None],
-) -> None:
-    """Pass each wanted feature of queries ``q`` (input ``rows``) to ``store``, in query order.
-
-    Every feature is a float64 array already; values only other features
-    combine (``_SHARED``) may be integers.
-    """
-    kept: dict[str, np.ndarray] = {}
-
-    def place(features: dict) -> None:
-        # Store each family's wanted columns and drop the rest at once, so
-        # intermediate values do not pile up.
-        names = features.keys()
-        for name in names & wanted:
-            store(name, features[name])
-        for name in names & _SHARED:
-            kept[name] = features[name]
-
-    place(_identity(book, rows))
-    place(order_features(q, orders, windows))
-    place(repayment_features(q, orders, installments, windows))
-    place(
-        {
-            "open_bnpl_loans": kept["bnpl_loans_all"] - kept["_loans_closed"],
-            "outstanding_balance": (kept["_loan_cents_due"] - kept["_cents_paid"]) / 100,
-            "amount_per_account_day": kept["_placed_amount_all"]
-            / np.fmax(kept["account_age_days"], 1.0),
-            "requested_to_avg_order": ratio(
-                kept["requested_amount"] * kept["spend_count_all"], kept["spend_sum_all"]
-            ),
-        }
+def _order_columns(o: Orders) -> tuple:
+    return (
+        o.t,
+        o.cents,
+        o.status,
+        o.reversed_at,
+        o.bnpl,
+        o.night,
+        o.live,
+        o.short_video,
+        o.resellable,
+        o.loan_installments,
+        o.loan_cents_due,
+        o.loan_settled,
     )
 
 
-# Values that features of another family combine.
-_SHARED = frozenset(
-    {
-        "bnpl_loans_all",
-        "_loans_closed",
-        "_loan_cents_due",
-        "_cents_paid",
-        "_placed_amount_all",
-        "account_age_days",
-        "requested_amount",
-        "spend_count_all",
-        "spend_sum_all",
-    }
-)
+def _installment_columns(inst: Installments) -> tuple:
+    return (inst.origin, inst.due, inst.cents_due, inst.cents_paid, inst.paid, inst.settled)
 
 
 def _cores() -> int:
@@ -158,56 +125,19 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _split(q: Queries, book: Book, parts: int) -> list[tuple[slice, Pick, Pick]]:
-    """Cut the book into about ``parts`` groups of whole customers, of similar numbers of queries.
-
-    Returns each group's queries (a slice of ``q``) and the rows of its
-    orders and installments (see :func:`_rows_of`).
-    """
-    firsts = np.unique(q.cust[np.arange(1, parts) * len(q) // parts])
-    bounds = np.concatenate(([q.cust[0]], firsts[firsts > q.cust[0]], [book.n_customers]))
-    at = np.searchsorted(q.cust, bounds)
-    queries = [slice(a, b) for a, b in zip(at[:-1], at[1:], strict=True)]
-    orders = _rows_of(book.orders.cust, bounds)
-    installments = _rows_of(book.installments.cust, bounds)
-    return list(zip(queries, orders, installments, strict=True))
-
-
-Pick = slice | np.ndarray
-
-
-def _rows_of(cust: np.ndarray, bounds: np.ndarray) -> list[Pick]:
-    """Rows of the events of customers ``bounds[i]:bounds[i + 1]``, for each ``i``.
-
-    A slice when the events are sorted by customer (no copy), else positions.
-    """
-    if len(cust) < 2 or bool((cust[1:] >= cust[:-1]).all()):
-        at = np.searchsorted(cust, bounds)
-        return [slice(a, b) for a, b in zip(at[:-1], at[1:], strict=True)]
-    order = np.argsort(cust, kind="stable")
-    at = np.searchsorted(cust[order], bounds)
-    return [order[a:b] for a, b in zip(at[:-1], at[1:], strict=True)]
-
-
-def _pick(table, rows: Pick):
-    """The ``rows`` of an :class:`Orders` or :class:`Installments` table."""
-    return type(table)(**{f.name: getattr(table, f.name)[rows] for f in dataclasses.fields(table)})
-
-
-def _identity(book: Book, rows: np.ndarray | slice | None) -> dict:
-    """Identity and application features of input ``rows`` (all if None), in that order."""
-    every = slice(None) if rows is None else rows
-    cust = book.app_cust[every]
-    as_of = book.as_of[every]
+def _identity(book: Book, out: np.ndarray, rows: dict) -> dict:
+    """Identity and application features, applications in input order."""
+    cust = book.app_cust
     signup = book.signup[cust]
+    as_of = book.as_of
     out = {
         "account_age_days": np.where(signup == NAT, np.nan, np.maximum(as_of - signup, 0) / DAY),
         "age_years": _year(as_of) - book.birth_year[cust],
         "kyc_level": book.kyc_level[cust],
         "city_tier": book.city_tier[cust],
-        "requested_amount": book.requested[every],
+        "requested_amount": book.requested,
     }
-    one_hot = (book.app_channel[every] == _CHANNEL_CODES).astype(float)
+    one_hot = (book.app_channel == _CHANNEL_CODES).astype(float)
     out.update(zip(_CHANNEL_FEATURES, one_hot, strict=True))
     return out
 
@@ -216,31 +146,22 @@ _CHANNEL_CODES = np.arange(len(CHANNELS))[:, None]
 _CHANNEL_FEATURES = tuple(f"app_channel_{name}" for name in CHANNELS)
 
 
+def _combined(book: Book, out: np.ndarray, rows: dict) -> dict:
+    """Features that combine the compiled pass's values with the identity features."""
+
+    def get(name: str) -> np.ndarray:
+        return out[rows[name]]
+
+    spent = get("spend_sum_all")
+    return {
+        "open_bnpl_loans": get("bnpl_loans_all") - get("_loans_closed"),
+        "outstanding_balance": (get("_loan_cents_due") - get("_cents_paid")) / 100,
+        "amount_per_account_day": get("_placed_amount_all") / np.fmax(get("account_age_days"), 1.0),
+        "requested_to_avg_order": get("requested_amount")
+        * get("spend_count_all")
+        / np.where(spent == 0, np.nan, spent),
+    }
+
+
 def _year(ns: np.ndarray) -> np.ndarray:
     return ns.view("datetime64[ns]").astype("datetime64[Y]").astype(np.int64) + 1970.0
-
-
-def _clock(book: Book, longest_window: int) -> Clock:
-    """A clock spanning every event time and every cut the features make."""
-    o, inst = book.orders, book.installments
-    spans = [_extremes(t) for t in (o.t, o.loan_settled, inst.paid)]
-    if due := _extremes(inst.due):
-        spans.append((due[0], due[1] + DAY))
-    if as_of := _extremes(book.as_of):
-        spans.append((as_of[0] - (longest_window + 1) * DAY, as_of[1] + DUE_SOON_DAYS * DAY))
-    return Clock.spanning(book.n_customers, [span for span in spans if span])
-
-
-def _extremes(t: np.ndarray) -> tuple[int, int] | None:
-    """Earliest and latest of times ``t`` that happened (not :data:`NEVER`); None if none.
-
-    Two numbers, so the clock reads a large book once, without temporary arrays.
-    """
-    if not len(t) or (low := t.min()) == NEVER:
-        return None
-    high = t.max()
-    if high == NEVER:
-        # NEVER + 1 wraps around to the smallest int64 (NumPy integer arrays
-        # wrap silently), out of the way of the max: faster than a masked max.
-        high = (t + 1).max() - 1
-    return int(low), int(high)

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bnpl_risk.errors import HistoryError, format_keys
-from bnpl_risk.features._timeline import DAY, NAT, NEVER
+from bnpl_risk.features._kernel import COMPLETED, DAY, NAT, NEVER
 from bnpl_risk.histories import Histories
 from bnpl_risk.histories.dpd import paid_in_full
 from bnpl_risk.histories.schema import CHANNELS, ORDER_STATUSES, PAYMENTS, RESELLABLE_CATEGORIES
@@ -44,7 +44,6 @@ REQUIRED = {
     "installments": ("loan_id", "due_date", "amount_due", "paid_ts", "amount_paid"),
 }
 _FIX = "validate_histories and validate_applications (bnpl_risk.histories) report such rows"
-COMPLETED, REFUNDED, CANCELLED = range(3)
 _NIGHT_ENDS = 5 * 3600 * 10**9  # orders from 00:00 to 05:00 local time are night orders
 _RUNS_WORTH_IT = 4096  # below this many ids, finding runs costs more than it saves
 _NS = np.dtype("datetime64[ns]")

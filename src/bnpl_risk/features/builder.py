@@ -181,18 +181,7 @@ class FeatureBuilder(BaseEstimator):
         check_columns(histories, applications)
         book = read_book(histories, read_applications(applications))
         names = tuple(self.feature_names_out_)
-        columns = compute(book, names, self.windows_)
-        if len(book.app_ids) <= _ONE_BLOCK_ROWS:
-            # Few rows (a checkout): one 2-D block builds ten times faster than
-            # a frame of separate columns, and the copy is small.
-            return pd.DataFrame(
-                np.column_stack(list(columns.values())).reshape(len(book.app_ids), len(names)),
-                index=book.app_ids,
-                columns=pd.Index(names, dtype=object),
-            )
-        frame = pd.DataFrame(columns, index=book.app_ids, copy=False)
-        frame.columns = pd.Index(names, dtype=object)
-        return frame
+        return frame(compute(book, names, self.windows_), book.app_ids, names)
 
     def transform_one(
         self,
@@ -232,8 +221,7 @@ class FeatureBuilder(BaseEstimator):
         check_columns(histories)
         app = one_application(application_id, customer_id, as_of, requested_amount, channel)
         names = tuple(self.feature_names_out_)
-        columns = compute(read_book(histories, app), names, self.windows_)
-        return np.array([columns[name][0] for name in names])
+        return compute(read_book(histories, app), names, self.windows_)[:, 0]
 
     def fit_transform(self, histories: Histories, applications: pd.DataFrame) -> pd.DataFrame:
         """:meth:`fit`, then :meth:`transform` the same inputs."""
@@ -311,3 +299,14 @@ def _check_windows(windows) -> tuple[int, ...]:
             f"found {windows!r}. Pass e.g. windows=(7, 30, 90, 180)."
         )
     return tuple(sorted({int(w) for w in values}))
+
+
+def frame(values: np.ndarray, index: pd.Index, names: tuple[str, ...]) -> pd.DataFrame:
+    """The frame of features ``values`` (one row per name), indexed by ``index``."""
+    if len(index) <= _ONE_BLOCK_ROWS:
+        # Few rows (a checkout): one 2-D block builds ten times faster than
+        # a frame of separate columns, and the copy is small.
+        return pd.DataFrame(values.T, index=index, columns=pd.Index(names, dtype=object))
+    out = pd.DataFrame(dict(enumerate(values)), index=index, copy=False)
+    out.columns = pd.Index(names, dtype=object)
+    return out

@@ -24,15 +24,20 @@ split nodes: about as large as its leaves' tables together, but read once
 (2,742 units instead of 6,660 leaves in a 444-tree model). A row then costs
 one decision per split node (a unit whose path tests a feature at several
 nodes above it gets one interval, or one merged category set, instead), one
-key per unit, a gather and a sum per feature, each vectorized over all trees
-at once. The bias column sums each
+key per unit, a gather and a sum per feature, in one compiled loop
+(numba) over the row's tests, slots and table reads. The bias column sums each
 tree's expected value (leaves weighted by their row counts, LightGBM's
 ``Tree::ExpectedValue``); a tree of a single leaf adds only its value there.
 
 Fallback: a tree is left to LightGBM (one ``pred_contrib`` call per batch on
 a booster holding only such trees) when one of its leaves tests more than
 ``max_leaf_features`` features, or when the tables would outgrow
-``max_table_bytes``, the largest first. Everything else is pure numpy.
+``max_table_bytes``, the largest first.
+
+The same tests give each row its leaf in every tree, so a model without
+fallback trees also gets its raw score exactly as LightGBM computes it
+(:meth:`TreeShap.raw_score`), without LightGBM's Python wrapper, which
+costs more than the trees for one row.
 
 Modules, each importing only those above it:
 
@@ -44,7 +49,8 @@ Modules, each importing only those above it:
 - ``_tables``: the Shapley tables of leaves and units;
 - ``_decisions``: LightGBM's decisions as tests on the row's copies;
 - ``_build``: the plan of a model from its parsed trees;
-- ``_explainer``: :class:`TreeShap` and the per-row path.
+- ``_kernels``: the compiled per-row path: contributions and raw scores;
+- ``_explainer``: :class:`TreeShap`.
 """
 
 from bnpl_risk.model._treeshap._explainer import TreeShap

@@ -56,11 +56,36 @@ def _build(fields: dict, n_features: int, max_m: int, max_cells: int) -> tuple[_
         **tests,
         **_layout(units, slots, slot_test, slot_right, base),
         table=table,
+        **_trees(node, kept | stump, node_start, leaf_start, leaf_value),
         # The fallback booster's own bias column holds its trees' expected values.
         expected_value=float(tree_expected[~fallback].sum()),
         n_features=n_features,
     )
     return plan, np.flatnonzero(fallback)
+
+
+def _trees(node: dict, kept: np.ndarray, node_start, leaf_start, leaf_value) -> dict:
+    """The ``kept`` trees' roots and their split nodes' children, numbered as the tests:
+    split nodes of kept trees in model order, leaves ``~l`` by their place in the model."""
+    keep_node = kept[node["tree"]]
+    new_node = np.cumsum(keep_node) - 1
+
+    def renumber(child: np.ndarray, tree: np.ndarray) -> np.ndarray:
+        out = (~(leaf_start[tree] + ~child)).astype(np.intp)
+        inner = child >= 0
+        out[inner] = new_node[node_start[tree[inner]] + child[inner]]
+        return out
+
+    tree = np.flatnonzero(kept)
+    has_split = np.bincount(node["tree"], minlength=len(kept))[tree] > 0
+    root = np.where(has_split, 0, -1)  # LightGBM's root is node 0, a lone leaf ~0
+    node_tree = node["tree"][keep_node]
+    return {
+        "tree_root": renumber(root, tree),
+        "node_left": renumber(node["left"][keep_node], node_tree),
+        "node_right": renumber(node["right"][keep_node], node_tree),
+        "leaf_value": leaf_value,
+    }
 
 
 def _over_budget(cells: np.ndarray, deep: np.ndarray, max_cells: int) -> np.ndarray:
@@ -101,7 +126,7 @@ def _layout(units, slots, slot_test, slot_right, base) -> dict:
     return {
         "col_node": slot_test[col].astype(np.intp),
         "col_coef": np.where(slot_right, weight, -weight)[col].astype(np.int32),
-        "col_width": tuple(int(w) for w in col_width[col_width > 0]),
+        "col_width": col_width[col_width > 0].astype(np.intp),
         "unit_constant": constant.astype(np.int32),
         "sorted_unit": owner[order].astype(np.intp),
         "sorted_base": (base[unit][owner] + j)[order].astype(np.intp),

@@ -60,6 +60,8 @@ def _tests(node: dict, keep: np.ndarray, slots: dict, fields: dict, n_features: 
     default = np.where((decision & _DEFAULT_LEFT) > 0, 1, 2)
     node_copy = _COPY[np.where(missing == _MISSING_ZERO, default, 0), np.where(missing, default, 0)]
     real_cat = np.flatnonzero(decision & _CATEGORICAL)
+    node_cat = np.full(n_nodes, -1, dtype=np.intp)  # a split node's place in cat_*, or -1
+    node_cat[real_cat] = np.arange(len(real_cat))
     bitsets = _bitsets(node, keep, real_cat, fields)
     words = len(bitsets["cat_bitset"]) - 1  # merged sets go after the last word
     width = merged["words"]
@@ -89,6 +91,7 @@ def _tests(node: dict, keep: np.ndarray, slots: dict, fields: dict, n_features: 
             "cat_bitset": np.concatenate(
                 [bitsets["cat_bitset"][:-1], merged["bitset"], np.zeros(1, dtype=np.int64)]
             ),
+            "node_cat": node_cat,
         },
         test,
         right,

@@ -1,6 +1,6 @@
-""":class:`TreeShap`: built from a booster, and the per-row path it runs.
+""":class:`TreeShap`: built from a booster; its rows go through ``_kernels``.
 
-The path reads the plan's tests as ``_decisions`` lays them out, so that
+The kernels read the plan's tests as ``_decisions`` lays them out, so that
 each row goes LightGBM's way at every split.
 """
 
@@ -9,9 +9,10 @@ from __future__ import annotations
 import lightgbm as lgb
 import numpy as np
 
-from bnpl_risk.errors import ConfigError
+from bnpl_risk.errors import ConfigError, format_keys
 from bnpl_risk.model._frame import FeatureError
 from bnpl_risk.model._treeshap._build import _build
+from bnpl_risk.model._treeshap._kernels import _contributions, _raw_scores
 from bnpl_risk.model._treeshap._model_text import (
     _check_supported,
     _header_value,
@@ -19,14 +20,11 @@ from bnpl_risk.model._treeshap._model_text import (
     _split_model_text,
     _sub_model_text,
 )
-from bnpl_risk.model._treeshap._plan import _NAN_AS, _ZERO, _ZERO_AS, _Plan
+from bnpl_risk.model._treeshap._plan import _Plan
 
 # Key offsets (m << bit) must fit an int32; 2**20 * 20 numbers (160 MiB) for
 # one table is already far past any sensible budget.
 _MAX_LEAF_FEATURES = 20
-# Rows scored at once: keeps the (rows x slots) scratch arrays within a core's
-# L2 cache (some 20 rows of a 444-tree model).
-_CHUNK_CELLS = 1 << 18
 
 
 class TreeShap:
@@ -172,53 +170,65 @@ class TreeShap:
                [-0.15,  1.5 ]])
         """
         x = _as_matrix(matrix, self.n_features)
-        plan = self._plan
-        out = np.zeros((len(x), plan.n_features + 1))
-        out[:, -1] = plan.expected_value
-        step = max(1, _CHUNK_CELLS // max(1, len(plan.col_node)))
-        for start in range(0, len(x), step):
-            _contributions(plan, x[start : start + step], out[start : start + step])
+        out = np.zeros((len(x), self.n_features + 1))
+        out[:, -1] = self.expected_value
+        _contributions(self._plan, x, out)
         if self._fallback is not None and len(x):
             out += self._fallback.predict(x, pred_contrib=True, num_threads=num_threads)
         return out
 
+    @property
+    def scores_raw(self) -> bool:
+        """Whether :meth:`raw_score` can score rows: no tree is left to LightGBM."""
+        return self._fallback is None
 
-def _contributions(plan: _Plan, x: np.ndarray, out: np.ndarray) -> None:
-    """Add the tabulated trees' contributions for the rows ``x`` to ``out``."""
-    if not len(plan.col_node):
-        return
-    added = _go_left(plan, x).take(plan.col_node, axis=1) * plan.col_coef
-    # Each unit's row in its table, key * m: the slots summed column by column.
-    row = plan.unit_constant + added[:, : plan.col_width[0]]
-    start = plan.col_width[0]
-    for width in plan.col_width[1:]:
-        row[:, :width] += added[:, start : start + width]
-        start += width
-    values = plan.table.take(row.take(plan.sorted_unit, axis=1) + plan.sorted_base)
-    out[:, plan.used_feature] += np.add.reduceat(values, plan.feature_start, axis=1)
+    def raw_score(self, matrix) -> np.ndarray:
+        """Each row's raw score, exactly (bit for bit) as ``booster.predict(raw_score=True)``.
 
+        The trees' leaf values added in tree order from 0.0, as LightGBM's
+        ``GBDT::PredictRaw`` does, each leaf found by LightGBM's decisions:
+        a compiled loop, without LightGBM's Python wrapper (which costs more
+        than the trees for one row). Only for models without fallback trees
+        (:attr:`scores_raw`).
 
-def _go_left(plan: _Plan, x: np.ndarray) -> np.ndarray:
-    """Does each row go left at (meet) each test? Shape (rows, tests)."""
-    nan = np.isnan(x)[:, None]
-    zero = (np.abs(x) <= _ZERO)[:, None]
-    copies = np.where(nan, _NAN_AS[:, None], np.where(zero, _ZERO_AS[:, None], x[:, None]))
-    copies = copies.reshape(len(x), -1)
-    left = copies.take(plan.test_read, axis=1) <= plan.test_threshold
-    start, stop = plan.interval
-    left[:, start:stop] &= ~(copies.take(plan.interval_read, axis=1) <= plan.interval_lower)
-    if len(plan.cat_test):
-        left[:, plan.cat_test] = _in_category(plan, copies.take(plan.cat_read, axis=1))
-    return left
+        Parameters
+        ----------
+        matrix : array of shape (n, n_features)
+            As :meth:`contributions`. Not modified.
 
+        Returns
+        -------
+        ndarray of shape (n,)
 
-def _in_category(plan: _Plan, values: np.ndarray) -> np.ndarray:
-    """Is int(value) in each categorical test's bitset? NaN is in none."""
-    code = np.trunc(values)  # C's static_cast<int>: toward zero, so -0.5 is category 0
-    inside = (code >= 0) & (code < 32 * plan.cat_words)
-    code = np.where(inside, code, 0).astype(np.int64)
-    word = plan.cat_bitset.take(plan.cat_start + (code >> 5))
-    return inside & ((word >> (code & 31)) & 1).astype(bool)
+        Raises
+        ------
+        FeatureError
+            ``matrix`` is not a 2-D numeric array with ``n_features`` columns.
+        ConfigError
+            Some trees are left to LightGBM (see :attr:`scores_raw`).
+
+        Examples
+        --------
+        >>> import lightgbm as lgb, numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(500, 3)); X[::7, 1] = np.nan
+        >>> y = (X[:, 0] + rng.normal(size=500) > 0).astype(int)
+        >>> booster = lgb.train({"objective": "binary", "num_threads": 1, "verbose": -1},
+        ...                     lgb.Dataset(X, y), num_boost_round=20)
+        >>> shap = TreeShap.from_booster(booster)
+        >>> bool((shap.raw_score(X[:50]) == booster.predict(X[:50], raw_score=True)).all())
+        True
+        """
+        if not self.scores_raw:
+            raise ConfigError(
+                f"TreeShap.raw_score needs every tree tabulated; trees "
+                f"{format_keys(self.fallback_trees)} are left to LightGBM. Use "
+                "booster.predict(X, raw_score=True), or build with a larger max_table_bytes."
+            )
+        x = _as_matrix(matrix, self.n_features)
+        out = np.empty(len(x))
+        _raw_scores(self._plan, x, out)
+        return out
 
 
 def _as_matrix(matrix, n_features: int) -> np.ndarray:
@@ -235,7 +245,7 @@ def _as_matrix(matrix, n_features: int) -> np.ndarray:
             f"TreeShap needs a 2-D matrix with {n_features} columns (one per model feature); "
             f"got shape {x.shape}. Pass one row as row[None, :]."
         )
-    return x
+    return np.ascontiguousarray(x)  # the compiled loops read rows as contiguous arrays
 
 
 def _check_int(name: str, value, low: int, high: int | None) -> None:

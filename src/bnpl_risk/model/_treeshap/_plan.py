@@ -20,16 +20,17 @@ _COPY = np.array([[0, 1, 2], [-1, 3, 5], [-1, 6, 4]])
 
 @dataclass(frozen=True)
 class _Plan:
-    """Everything the per-row path reads (see ``_explainer._contributions``).
+    """Everything the per-row path reads (see ``_kernels``).
 
     Tests are split nodes, plus one per (unit, feature) tested at several
-    nodes above the unit: an interval or a merged category set. A unit is a
-    subtree of height up to ``_units._UNIT_HEIGHT`` (or a leaf alone) with one
-    table. Its key has a bit per split node inside it, set when the row goes
-    right there, then one per feature tested above it, set when the row
-    fails a condition there. Its slots, one
-    per bit, are stored column-major (column ``q`` holds the ``q``-th slot of
-    the units with more than ``q``), units with the most slots first.
+    nodes above the unit: an interval or a merged category set; the first
+    tests are the kept split nodes, in model order. A unit is a subtree of
+    height up to ``_units._UNIT_HEIGHT`` (or a leaf alone) with one table.
+    Its key has a bit per split node inside it, set when the row goes right
+    there, then one per feature tested above it, set when the row fails a
+    condition there. Its slots, one per bit, are stored column-major (column
+    ``q`` holds the ``q``-th slot of the units with more than ``q``), units
+    with the most slots first.
     """
 
     test_read: np.ndarray  # (tests,) column of the row's copies it reads
@@ -42,14 +43,22 @@ class _Plan:
     cat_start: np.ndarray  # first bitset word of each
     cat_words: np.ndarray  # number of words of each
     cat_bitset: np.ndarray
+    node_cat: np.ndarray  # (kept split nodes,) the node's place in cat_*, or -1
     col_node: np.ndarray  # (slots,) the test of each slot
     col_coef: np.ndarray  # what the slot adds to key * m when the test says left
-    col_width: tuple  # units in each column
+    col_width: np.ndarray  # units in each column
     unit_constant: np.ndarray  # key * m when every test says right
     sorted_unit: np.ndarray  # (unit, feature) pairs sorted by feature: the unit
     sorted_base: np.ndarray  # start of the unit's table + j
     feature_start: np.ndarray  # first sorted pair of each used feature
     used_feature: np.ndarray
     table: np.ndarray
+    # The trees for raw scores, without the fallback trees: each tree's root
+    # (a kept split node, or ~leaf for a tree of one leaf), each kept split
+    # node's children (split node, or ~leaf) and the leaf values.
+    tree_root: np.ndarray
+    node_left: np.ndarray
+    node_right: np.ndarray
+    leaf_value: np.ndarray
     expected_value: float
     n_features: int

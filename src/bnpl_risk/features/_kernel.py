@@ -1,0 +1,346 @@
+"""The compiled pass: every event feature of every application, customer by customer.
+
+Events are grouped by customer once (a counting sort, see :func:`group`).
+Then, for each application, one loop over its customer's orders and one
+over its customer's installments add each event known at ``as_of`` to the
+scopes that hold it, and the features are read off the sums. An event
+counts in the narrowest scope that holds it, and the scopes are summed
+from the narrowest out, so an event costs one update, whatever the number
+of windows. The work is the customer's events times the customer's
+applications; nothing is shared between customers, so any group of
+customers can be computed apart (one thread each) with the same values.
+
+Times are int64 nanoseconds, compared exactly; money is whole cents, and
+every sum is an exact integer sum. :data:`NEVER` marks an event that has
+not happened (an installment never paid), so that ``t < as_of`` is false.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from bnpl_risk.histories.schema import ORDER_STATUSES
+
+DAY = 86_400 * 10**9
+SECOND = 10**9
+#: Time of an event that has not happened (an installment never paid).
+NEVER = np.iinfo(np.int64).max
+#: What ``datetime64[ns]`` NaT reads as in int64.
+NAT = np.iinfo(np.int64).min
+#: Order status codes: positions in ORDER_STATUSES.
+COMPLETED, REFUNDED, CANCELLED = map(ORDER_STATUSES.index, ("completed", "refunded", "cancelled"))
+#: Installments due in this many days after as_of count as due soon.
+DUE_SOON_DAYS = 30
+#: Days past due whose reaching is counted (``dpd{k}_count_all``).
+REACH_DAYS = (1, 7, 30)
+
+#: Features computed for every scope (each window, then ALL), in slot order.
+PER_SCOPE = (
+    "spend_count",
+    "spend_sum",
+    "spend_max",
+    "spend_mean",
+    "spend_std",
+    "refund_rate",
+    "cancel_rate",
+    "refund_amount_share",
+    "worst_dpd",
+    "late_count",
+)
+#: Features computed once, after the per-scope ones, in slot order. Names
+#: starting with ``_`` are parts of features the caller combines.
+FIXED = (
+    "bnpl_share_90d",
+    "bnpl_share_all",
+    "live_stream_share_30d",
+    "short_video_share_30d",
+    "night_share_30d",
+    "resellable_share_30d",
+    "live_stream_share_90d",
+    "short_video_share_90d",
+    "night_share_90d",
+    "resellable_share_90d",
+    "days_since_last_order",
+    "spend_trend_30d_180d",
+    "velocity_orders_7d_vs_90d",
+    "velocity_amount_7d_vs_90d",
+    "amount_placed_7d",
+    "_placed_amount_all",
+    "bnpl_loans_all",
+    "new_bnpl_loans_7d",
+    "new_bnpl_loans_30d",
+    "max_plan_installments",
+    "bnpl_tenure_days",
+    "_loan_cents_due",
+    "current_dpd",
+    "overdue_count",
+    "overdue_amount",
+    "installments_due_count",
+    "dpd1_count_all",
+    "dpd7_count_all",
+    "dpd30_count_all",
+    "on_time_ratio",
+    "due_next_30d_count",
+    "due_next_30d_amount",
+    "_cents_paid",
+    "cured_count",
+    "avg_pay_delay_days",
+    "days_since_last_late",
+    "_loans_closed",
+)
+#: Windows (days) the fixed features read; every build has these scopes.
+FIXED_WINDOWS = (7, 30, 90, 180)
+
+
+def slot_names(windows: tuple[int, ...]) -> tuple[str, ...]:
+    """Name of each row :func:`features` fills, for scopes ``windows`` (ascending) and ALL.
+
+    Examples
+    --------
+    >>> slot_names((7, 30, 90, 180))[:6]
+    ('spend_count_7d', 'spend_count_30d', 'spend_count_90d', 'spend_count_180d', 'spend_count_all', 'spend_sum_7d')
+    """  # noqa: E501
+    tags = (*(f"{w}d" for w in windows), "all")
+    return (*(f"{name}_{tag}" for name in PER_SCOPE for tag in tags), *FIXED)
+
+
+@numba.njit(cache=True, nogil=True)
+def group(cust: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of each customer code ``0..n-1``, input order within a customer (a counting sort).
+
+    Returns ``order`` and ``starts``: customer ``c``'s rows are
+    ``order[starts[c]:starts[c + 1]]``.
+    """
+    starts = np.zeros(n + 1, np.int64)
+    for c in cust:
+        starts[c + 1] += 1
+    for c in range(n):
+        starts[c + 1] += starts[c]
+    fill = starts[:-1].copy()
+    order = np.empty(len(cust), np.int64)
+    for i in range(len(cust)):
+        c = cust[i]
+        order[fill[c]] = i
+        fill[c] += 1
+    return order, starts
+
+
+@numba.njit(cache=True, nogil=True)
+def _scope(age: int, windows_ns: np.ndarray, strict: bool) -> int:
+    """The narrowest scope holding an event ``age`` ns before as_of: the first window
+    with ``age <= window`` (``<`` if strict), else ALL (``len(windows_ns)``)."""
+    for s in range(len(windows_ns)):
+        if age < windows_ns[s] or (not strict and age == windows_ns[s]):
+            return s
+    return len(windows_ns)
+
+
+@numba.njit(cache=True, nogil=True)
+def _ratio(num: float, den: float) -> float:
+    return num / den if den != 0 else np.nan
+
+
+@numba.njit(cache=True, nogil=True)
+def spread_std(n: int, s1: int, s2: int) -> float:
+    """Population standard deviation from count, sum and sum of squares; NaN when n is 0.
+
+    ``n * s2 - s1**2`` is exact in integers when nothing can overflow, so
+    equal amounts give exactly 0; in floats otherwise.
+    """
+    if n == 0:
+        return np.nan
+    if n * float(s2) >= 2.0**62 or abs(s1) >= 2**31:
+        spread = n * float(s2) - float(s1) ** 2
+    else:
+        spread = float(n * s2 - s1 * s1)
+    return np.sqrt(max(spread, 0.0)) / n
+
+
+# Order sums, one row each: placed, cents placed, completed, cents completed,
+# cents squared completed, refunded, cents refunded, cancelled, bnpl, live
+# stream, short video, night, cents of resellable goods, loans.
+_PLACED, _CENTS, _DONE, _DONE_CENTS, _DONE_CENTS2 = 0, 1, 2, 3, 4
+_REFUNDED, _REFUNDED_CENTS, _CANCELLED, _BNPL, _LIVE, _SHORT, _NIGHT, _RESOLD = range(5, 13)
+_LOANS = 13
+
+
+@numba.njit(cache=True, nogil=True)
+def features(
+    out, queries, q_cust, q_t, windows_ns, at, dest, o_rows, o_starts, o, i_rows, i_starts, inst
+) -> None:
+    """Fill ``out[dest[k], i]`` with value ``k`` of :func:`slot_names` (none where
+    ``dest[k] < 0``) for each application ``i`` of ``queries``.
+
+    ``q_cust``/``q_t`` give each application's customer code and as_of;
+    ``windows_ns`` the windows ascending, in ns; ``at`` the positions of the
+    7, 30, 90 and 180-day windows among them. Orders and installments are
+    tuples of columns (see :func:`order_columns`, :func:`installment_columns`),
+    customer ``c``'s rows being ``o_rows[o_starts[c]:o_starts[c + 1]]`` (and
+    the same for installments).
+    """
+    o_t, o_cents, o_status, o_reversed, o_bnpl, o_night, o_live, o_short = o[:8]
+    o_resell, o_plan, o_loan_cents, o_loan_settled = o[8:]
+    i_origin, i_due, i_cents_due, i_cents_paid, i_paid, i_settled = inst
+    n_scopes = len(windows_ns) + 1
+    per_scope = len(PER_SCOPE) * n_scopes
+    sums = np.zeros((14, n_scopes), np.int64)
+    largest = np.zeros(n_scopes, np.int64)
+    worst = np.zeros(n_scopes, np.int64)
+    late = np.zeros(n_scopes, np.int64)
+    at7, at30, at90, at180 = at
+    for i in queries:
+        c, q = q_cust[i], q_t[i]
+        sums[:] = 0
+        largest[:] = -1
+        worst[:] = 0
+        late[:] = 0
+        last_order, first_loan, plan, loan_cents, closed = NAT, NEVER, 0, 0, 0
+        for k in o_rows[o_starts[c] : o_starts[c + 1]]:
+            t = o_t[k]
+            if t >= q:
+                continue
+            s = _scope(q - t, windows_ns, False)
+            cents = o_cents[k]
+            sums[_PLACED, s] += 1
+            sums[_CENTS, s] += cents
+            if o_reversed[k] >= q:  # completed at as_of
+                sums[_DONE, s] += 1
+                sums[_DONE_CENTS, s] += cents
+                sums[_DONE_CENTS2, s] += cents * cents
+                largest[s] = max(largest[s], cents)
+            elif o_status[k] == REFUNDED:
+                sums[_REFUNDED, s] += 1
+                sums[_REFUNDED_CENTS, s] += cents
+            elif o_status[k] == CANCELLED:
+                sums[_CANCELLED, s] += 1
+            sums[_BNPL, s] += o_bnpl[k]
+            sums[_LIVE, s] += o_live[k]
+            sums[_SHORT, s] += o_short[k]
+            sums[_NIGHT, s] += o_night[k]
+            if o_resell[k]:
+                sums[_RESOLD, s] += cents
+            last_order = max(last_order, t)
+            if o_plan[k] > 0:
+                sums[_LOANS, s] += 1
+                first_loan = min(first_loan, t)
+                plan = max(plan, o_plan[k])
+                loan_cents += o_loan_cents[k]
+                closed += o_loan_settled[k] < q
+        for s in range(1, n_scopes):  # each scope holds the narrower ones
+            sums[:, s] += sums[:, s - 1]
+            largest[s] = max(largest[s], largest[s - 1])
+
+        current, overdue, overdue_cents, due_count, decided = 0, 0, 0, 0, 0
+        reached = np.zeros(3, np.int64)
+        soon, soon_cents, paid_cents, cured, n_full, delay_s, last_late = 0, 0, 0, 0, 0, 0, NAT
+        for k in i_rows[i_starts[c] : i_starts[c + 1]]:
+            if i_origin[k] >= q:  # the loan did not exist yet
+                continue
+            due, settled, paid = i_due[k], i_settled[k], i_paid[k]
+            owed = i_cents_due[k] - (i_cents_paid[k] if paid < q else 0)
+            due_count += due < q
+            if due + DAY <= q:
+                decided += 1
+                for r in range(3):
+                    reach = due + REACH_DAYS[r] * DAY
+                    reached[r] += reach <= q and settled >= reach
+                if settled >= due + DAY:
+                    late[_scope(q - (due + DAY), windows_ns, True)] += 1
+                if q <= settled:  # 1+ days past due at as_of
+                    current = max(current, (q - due) // DAY)
+                    overdue += 1
+                    overdue_cents += owed
+            if q <= due < q + DUE_SOON_DAYS * DAY and settled >= q:
+                soon += 1
+                soon_cents += owed
+            if paid < q:
+                paid_cents += i_cents_paid[k]
+                days_late = 0
+                if settled != NEVER:  # a payment in full, at the settle time
+                    delay = settled - due
+                    n_full += 1
+                    delay_s += delay // SECOND
+                    if delay >= DAY:
+                        cured += 1
+                        days_late = delay // DAY
+                        last_late = max(last_late, paid)
+                s = _scope(q - paid, windows_ns, False)
+                worst[s] = max(worst[s], days_late)
+        for s in range(1, n_scopes):
+            late[s] += late[s - 1]
+            worst[s] = max(worst[s], worst[s - 1])
+
+        for s in range(n_scopes):
+            n, placed, done = sums[_DONE, s], sums[_PLACED, s], sums[_DONE_CENTS, s]
+            spent = done / 100
+            values = (
+                float(n),
+                spent,
+                largest[s] / 100 if n > 0 else np.nan,
+                _ratio(spent, n),
+                spread_std(n, done, sums[_DONE_CENTS2, s]) / 100,
+                _ratio(sums[_REFUNDED, s], placed),
+                _ratio(sums[_CANCELLED, s], placed),
+                _ratio(sums[_REFUNDED_CENTS, s], sums[_CENTS, s]),
+                float(max(current, worst[s])),
+                float(late[s]),
+            )
+            for f in range(len(values)):
+                row = dest[f * n_scopes + s]
+                if row >= 0:
+                    out[row, i] = values[f]
+
+        every = n_scopes - 1
+        placed, cents = sums[_PLACED], sums[_CENTS]
+        loans = sums[_LOANS, every]
+        # Two tuples: one of over 30 values would not compile.
+        from_orders = (
+            _ratio(sums[_BNPL, at90], placed[at90]),
+            _ratio(sums[_BNPL, every], placed[every]),
+            _ratio(sums[_LIVE, at30], placed[at30]),
+            _ratio(sums[_SHORT, at30], placed[at30]),
+            _ratio(sums[_NIGHT, at30], placed[at30]),
+            _ratio(sums[_RESOLD, at30], cents[at30]),
+            _ratio(sums[_LIVE, at90], placed[at90]),
+            _ratio(sums[_SHORT, at90], placed[at90]),
+            _ratio(sums[_NIGHT, at90], placed[at90]),
+            _ratio(sums[_RESOLD, at90], cents[at90]),
+            (q - last_order) / DAY if placed[every] > 0 else np.nan,
+            _ratio(sums[_DONE_CENTS, at30] / 30, sums[_DONE_CENTS, at180] / 180),
+            _ratio(placed[at7] / 7, placed[at90] / 90),
+            _ratio(cents[at7] / 7, cents[at90] / 90),
+            cents[at7] / 100,
+            cents[every] / 100,
+            float(loans),
+            float(sums[_LOANS, at7]),
+            float(sums[_LOANS, at30]),
+            float(plan) if loans > 0 else np.nan,
+            (q - first_loan) / DAY if loans > 0 else np.nan,
+            float(loan_cents),
+        )
+        from_installments = (
+            float(current),
+            float(overdue),
+            overdue_cents / 100,
+            float(due_count),
+            float(reached[0]),
+            float(reached[1]),
+            float(reached[2]),
+            _ratio(decided - reached[0], decided),
+            float(soon),
+            soon_cents / 100,
+            float(paid_cents),
+            float(cured),
+            _ratio(delay_s, n_full) * SECOND / DAY,
+            0.0 if current >= 1 else ((q - last_late) / DAY if last_late != NAT else np.nan),
+            float(closed),
+        )
+        for f in range(len(from_orders)):
+            row = dest[per_scope + f]
+            if row >= 0:
+                out[row, i] = from_orders[f]
+        for f in range(len(from_installments)):
+            row = dest[per_scope + len(from_orders) + f]
+            if row >= 0:
+                out[row, i] = from_installments[f]
