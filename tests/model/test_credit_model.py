@@ -9,6 +9,7 @@ from sklearn.metrics import roc_auc_score
 
 from bnpl_risk.errors import ConfigError
 from bnpl_risk.model import CreditModel, FeatureError, _lgbm
+from bnpl_risk.model._treeshap import TreeShap
 
 
 def test_fit_sets_the_fitted_attributes(model, book):
@@ -261,3 +262,18 @@ def test_bad_monotone_dicts_are_refused(book, monotone, message):
     X, y, _ = book
     with pytest.raises(ConfigError, match=message):
         CreditModel(monotone=monotone).fit(X, y)
+
+
+def test_small_and_large_matrices_get_lightgbms_raw_score_exactly(model, book, monkeypatch):
+    X, _, _ = book
+    codes = model._matrix(X.head(200))
+    lightgbm = model.booster_.predict(codes, raw_score=True, num_threads=1)
+    # One row, a few (compiled trees) and 200 (LightGBM) all give LightGBM's bits.
+    assert model.predict_raw(X.head(1))[0] == lightgbm[0]
+    np.testing.assert_array_equal(model.predict_raw(X.head(64)), lightgbm[:64])
+    np.testing.assert_array_equal(model.predict_raw(X.head(200)), lightgbm)
+    one = [model.predict_proba(X.iloc[[i]])[0, 1] for i in (0, 63, 150)]
+    assert one == model.predict_proba(X.head(200))[[0, 63, 150], 1].tolist()
+    # With trees left to LightGBM's TreeSHAP, small matrices go to LightGBM too.
+    monkeypatch.setattr(model, "_shap", TreeShap.from_booster(model.booster_, max_table_bytes=0))
+    np.testing.assert_array_equal(model.predict_raw(X.head(3)), lightgbm[:3])

@@ -48,6 +48,11 @@ __all__ = ["CreditModel"]
 STATE_FORMAT = "bnpl_risk.CreditModel/1"
 #: Name of the bias column of :meth:`CreditModel.predict_contributions`.
 EXPECTED_VALUE = "expected_value"
+# Up to this many rows, raw scores come from TreeShap's compiled trees (equal to
+# LightGBM's bit for bit): LightGBM's Python wrapper costs 4x the trees of one row
+# (0.04 ms against 0.01 for 444 trees). Larger batches stay with LightGBM, which
+# spreads them over num_threads.
+_COMPILED_ROWS = 64
 
 
 class CreditModel(ClassifierMixin, BaseEstimator):
@@ -256,6 +261,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         threads = 1 if len(matrix) == 1 else self.num_threads
         if contrib:
             return self._shap.contributions(matrix, num_threads=threads)
+        if len(matrix) <= _COMPILED_ROWS and self._shap.scores_raw:
+            return self._shap.raw_score(matrix)  # the same bits as LightGBM's
         return self.booster_.predict(matrix, raw_score=True, num_threads=threads)
 
     def predict_raw(self, X) -> np.ndarray:
