@@ -1,4 +1,5 @@
-"""A book cut into groups of customers, computed in threads, gives the values of one pass.
+"""A book cut into groups of customers, computed in threads, gives the values of one pass;
+so does a book whose loans are read on a thread.
 
 Every feature depends on one customer's events alone, so cutting the book
 between customers changes nothing, whatever the tables' row order.
@@ -8,11 +9,14 @@ import dataclasses
 from unittest import mock
 
 import numpy as np
+import pytest
 from features_testkit import books
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bnpl_risk.features import _assemble
+from bnpl_risk.datasets import make_bnpl_histories
+from bnpl_risk.errors import HistoryError
+from bnpl_risk.features import _assemble, _inputs
 from bnpl_risk.features._inputs import read_applications, read_book
 from bnpl_risk.features.registry import feature_names
 from bnpl_risk.histories import Histories
@@ -61,3 +65,23 @@ def test_one_application_starts_no_thread(book):
     assert got.shape == (len(NAMES), 1)
     # Features are float64 as computed: nothing converts them on the way out.
     assert got.dtype == np.float64
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(books(max_customers=4))
+def test_reading_loans_on_a_thread_gives_the_same_book(book):
+    h, apps = book
+    alone = _assemble.compute(_book(h, apps), NAMES, WINDOWS)
+    with mock.patch.object(_inputs, "_THREAD_ROWS", 0):
+        threaded = _assemble.compute(_book(h, apps), NAMES, WINDOWS)
+    np.testing.assert_array_equal(threaded, alone)
+
+
+def test_an_installment_of_no_bnpl_order_is_refused_on_a_thread_too():
+    book = make_bnpl_histories(30, seed=4)
+    h = book.histories
+    upfront = h.orders.loc[h.orders["payment"] == "upfront", "order_id"].iloc[0]
+    bad = Histories(h.customers, h.orders, h.installments.assign(loan_id=upfront))
+    with mock.patch.object(_inputs, "_THREAD_ROWS", 0):
+        with pytest.raises(HistoryError, match="loan_id must be the order_id of a bnpl order"):
+            _book(bad, book.applications)

@@ -13,7 +13,10 @@ anyway; validation reports them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -46,7 +49,9 @@ REQUIRED = {
 _FIX = "validate_histories and validate_applications (bnpl_risk.histories) report such rows"
 _NIGHT_ENDS = 5 * 3600 * 10**9  # orders from 00:00 to 05:00 local time are night orders
 _RUNS_WORTH_IT = 4096  # below this many ids, finding runs costs more than it saves
+_THREAD_ROWS = 100_000  # below this many installments, a thread costs more than it saves
 _NS = np.dtype("datetime64[ns]")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,8 @@ def read_applications(applications: pd.DataFrame) -> Applications:
     """Check an applications table and read it (not modified)."""
     apps = applications
     ids = pd.Index(apps["application_id"], name="application_id")
-    if not ids.is_unique:
+    # Arrow counts distinct ids without converting them to Python objects.
+    if len(pc.unique(_text(apps["application_id"]))) != len(ids):
         _refuse(
             ids.duplicated(),
             "applications",
@@ -239,8 +245,18 @@ def read_book(histories: Histories, apps: Applications) -> Book:
         "Add the customers or drop the applications",
     )
 
+    # Finding each installment's order is the costliest read: on a large
+    # book it runs on a thread (Arrow releases the GIL) beside the orders'.
+    loan_order = _later(
+        _index_in,
+        _text(histories.installments["loan_id"]),
+        _text(histories.orders["order_id"]),
+        background=len(histories.installments) >= _THREAD_ROWS,
+    )
     order_columns, order_rows, is_bnpl = _read_orders(histories.orders, universe)
-    installments, loan_of = _read_installments(histories, order_columns, order_rows, is_bnpl)
+    installments, loan_of = _read_installments(
+        histories, order_columns, order_rows, is_bnpl, loan_order()
+    )
     orders = _with_loans(order_columns, installments, loan_of)
     return Book(
         app_ids=apps.ids,
@@ -332,20 +348,24 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.nda
 
 
 def _read_installments(
-    histories: Histories, orders: dict, order_rows: np.ndarray, is_bnpl: np.ndarray
+    histories: Histories,
+    orders: dict,
+    order_rows: np.ndarray,
+    is_bnpl: np.ndarray,
+    loan_order: np.ndarray,
 ) -> tuple[Installments, np.ndarray]:
     """Installments of kept customers' loans, and the kept order (loan) of each.
 
-    An installment belongs to the customer of its loan's order, and exists
-    from that order's time on.
+    ``loan_order`` is the row in orders of each installment's ``loan_id``
+    (-1 if none). An installment belongs to the customer of its loan's
+    order, and exists from that order's time on.
     """
     inst = histories.installments
     all_orders = histories.orders
-    bnpl_rows = np.flatnonzero(is_bnpl)
-    bnpl_ids = pc.filter(_text(all_orders["order_id"]), pa.array(is_bnpl))
-    pos = _index_in(_text(inst["loan_id"]), bnpl_ids)
+    # A trailing False answers for row -1 (no order).
+    loan_order = np.where(np.append(is_bnpl, False)[loan_order], loan_order, -1)
     _refuse(
-        pos < 0,
+        loan_order < 0,
         "installments",
         "loan_id",
         "the order_id of a bnpl order in orders",
@@ -355,7 +375,7 @@ def _read_installments(
     # Position of each installment's order among the kept orders (-1: not kept).
     kept_of_row = np.full(len(all_orders), -1, np.int64)
     kept_of_row[order_rows] = np.arange(len(order_rows))
-    loan_of = kept_of_row[bnpl_rows[pos]]
+    loan_of = kept_of_row[loan_order]
     rows = np.flatnonzero(loan_of >= 0)
 
     def pick(values: np.ndarray) -> np.ndarray:
@@ -408,6 +428,17 @@ def _with_loans(orders: dict, inst: Installments, loan_of: np.ndarray) -> Orders
     due = np.zeros(n, np.int64)
     np.add.at(due, loan_of, inst.cents_due)
     return Orders(**orders, loan_installments=count, loan_cents_due=due, loan_settled=last)
+
+
+def _later(fn: Callable[..., T], *args, background: bool) -> Callable[[], T]:
+    """``fn(*args)`` on a thread if ``background``, else now; call the result for its value."""
+    if not background:
+        value = fn(*args)
+        return lambda: value
+    pool = ThreadPoolExecutor(1)
+    future = pool.submit(fn, *args)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 def _refuse(bad: np.ndarray, table: str, column: str, expected: str, keys, fix: str) -> None:
