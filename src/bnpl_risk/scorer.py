@@ -127,10 +127,8 @@ class RiskScorer:
 
     def _graded(self, X: pd.DataFrame) -> pd.DataFrame:
         pd_ = self.model_.predict_proba(X)[:, 1]
-        return pd.DataFrame(
-            {"pd": pd_, "score": self.grades_.score(pd_), "grade": self.grades_.grade(pd_)},
-            index=X.index,
-        )
+        score, grade = self.grades_.score_and_grade(pd_)
+        return pd.DataFrame({"pd": pd_, "score": score, "grade": grade}, index=X.index)
 
     def predict_pd(self, histories: Histories, applications: pd.DataFrame) -> pd.Series:
         """Calibrated probability of default per application_id."""
@@ -263,34 +261,41 @@ class RiskScorer:
         model reasons only when the policy's outcome wants them."""
         X = row[None, :]
         pd_ = self.model_.predict_pd_matrix(X)
-        grade = self.grades_.grade(pd_)
+        score, grade = self.grades_.score_and_grade(pd_)
         policy = self.policy_
-        column = self.features_.feature_index_
         needed = (*FACTS, *policy.bustout_thresholds)
-        missing = [c for c in needed if c not in column]
-        if missing:
-            raise FeatureError(
-                f"the policy reads features {missing} that this scorer's FeatureBuilder "
-                "does not build; fit it with windows that include them."
-            )
-        facts = {c: row[[column[c]]] for c in needed}
+        at = _fact_columns(self.features_.feature_index_, needed)
+        facts = dict(zip(needed, row[at][:, None], strict=True))  # one value each
         facts["pd"] = pd_
         outcome = decide_arrays(policy, facts, grade, np.array([customer_id in set(blocked)]))
         model = self._model_reasons(X) if outcome.wants_model_reasons[0] else None
         (reasons,) = outcome.reasons(model, policy.max_reasons)
+        codes, en, zh = zip(*reasons, strict=True) if reasons else ((), (), ())
         return Decision(
             application_id=application_id,
             pd=float(pd_[0]),
-            score=float(self.grades_.score(pd_)[0]),
+            score=float(score[0]),
             grade=str(grade[0]),
             approved=bool(outcome.approved[0]),
             limit=float(outcome.limit[0]),
             products=tuple(outcome.products[0]),
-            reason_codes=tuple(r.code for r in reasons),
-            reasons_en=tuple(r.en for r in reasons),
-            reasons_zh=tuple(r.zh for r in reasons),
+            reason_codes=codes,
+            reasons_en=en,
+            reasons_zh=zh,
             policy_version=policy.version,
         )
+
+
+def _fact_columns(column: Mapping[str, int], needed: tuple[str, ...]) -> list[int]:
+    """Positions of the features the policy reads, or FeatureError naming those missing."""
+    try:
+        return [column[c] for c in needed]
+    except KeyError:
+        missing = [c for c in needed if c not in column]
+        raise FeatureError(
+            f"the policy reads features {missing} that this scorer's FeatureBuilder "
+            "does not build; fit it with windows that include them."
+        ) from None
 
 
 def _feature_vector(x, names) -> np.ndarray:

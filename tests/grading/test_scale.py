@@ -98,3 +98,16 @@ def test_table_has_a_row_per_grade_and_a_missing_row():
     b = bands.iloc[1]
     assert b["score_to"] == pytest.approx(600 + 20 / math.log(2) * math.log(99 / 50))
     assert isinstance(table, pd.DataFrame)
+
+
+@given(st.lists(pds, min_size=0, max_size=5))
+def test_score_and_grade_are_score_and_grade(values):
+    scale = GradeScale()
+    score, grade = scale.score_and_grade(values)
+    np.testing.assert_array_equal(score, scale.score(values))
+    np.testing.assert_array_equal(grade, scale.grade(values))
+
+
+def test_score_and_grade_refuses_what_score_refuses():
+    with pytest.raises(ConfigError, match=r"PD must be a number in \[0, 1\]; 1 of 2 are not"):
+        GradeScale().score_and_grade([0.1, np.nan])

@@ -88,3 +88,13 @@ def test_decide_features_refuses_a_bad_vector(book, scorer, mixed):
         scorer.decide_features(x.head(1).astype(object).assign(age_years="thirty"))
     with pytest.raises(FeatureError, match="feature values must be numbers"):
         scorer.decide_features({**x.iloc[0].to_dict(), "kyc_level": "high"})
+
+
+def test_a_policy_reading_a_feature_not_built_is_refused(book, scorer, mixed):
+    apps, _ = mixed
+    x = scorer.features_.transform(book.histories, apps.head(1))
+    odd = dataclasses.replace(scorer.policy_, bustout_thresholds={"no_such_feature": 1.0})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scorer, "policy_", odd)
+        with pytest.raises(FeatureError, match=r"reads features \['no_such_feature'\] that"):
+            scorer.decide_features(x)

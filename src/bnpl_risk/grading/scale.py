@@ -132,15 +132,31 @@ class GradeScale(Config):
         ConfigError
             If a PD is missing or outside [0, 1].
         """
+        return self._score(_check_pd(pd_))
+
+    def grade(self, pd_) -> np.ndarray:
+        """Grade of each PD (object array of grade names)."""
+        return self._grade(_check_pd(pd_))
+
+    def score_and_grade(self, pd_) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`score` and :meth:`grade` of each PD, the PDs checked once.
+
+        Examples
+        --------
+        >>> score, grade = GradeScale().score_and_grade([1 / 51, 0.2])
+        >>> score.round(1).tolist(), grade.tolist()
+        ([600.0, 527.1], ['B', 'E'])
+        """
         p = _check_pd(pd_)
+        return self._score(p), self._grade(p)
+
+    def _score(self, p: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
             raw = self.offset + self.factor * (np.log1p(-p) - np.log(p))
         return np.clip(raw, self.min_score, self.max_score)
 
-    def grade(self, pd_) -> np.ndarray:
-        """Grade of each PD (object array of grade names)."""
-        p = _check_pd(pd_)
-        idx = np.searchsorted(np.asarray(self.pd_upper), p, side="right")
+    def _grade(self, p: np.ndarray) -> np.ndarray:
+        idx = np.searchsorted(self.pd_upper, p, side="right")
         return np.asarray(self.grades, dtype=object)[idx]
 
     def rank(self, grade) -> np.ndarray:

@@ -124,12 +124,12 @@ def _layout(units, slots, slot_test, slot_right, base) -> dict:
     order = np.argsort(feature, kind="stable")
     used, feature_start = np.unique(feature[order], return_index=True)
     return {
-        "col_node": slot_test[col].astype(np.intp),
+        "col_node": slot_test[col].astype(np.int32),
         "col_coef": np.where(slot_right, weight, -weight)[col].astype(np.int32),
         "col_width": col_width[col_width > 0].astype(np.intp),
         "unit_constant": constant.astype(np.int32),
-        "sorted_unit": owner[order].astype(np.intp),
-        "sorted_base": (base[unit][owner] + j)[order].astype(np.intp),
+        "sorted_unit": owner[order].astype(np.int32),
+        "sorted_base": (base[unit][owner] + j)[order].astype(np.int32),
         "feature_start": feature_start.astype(np.intp),
         "used_feature": used.astype(np.intp),
     }

@@ -74,7 +74,7 @@ def _tests(node: dict, keep: np.ndarray, slots: dict, fields: dict, n_features: 
                     numeric["copy"] * n_features + numeric["feature"],
                     np.zeros(n_merged, dtype=np.intp),
                 ]
-            ).astype(np.intp),
+            ).astype(np.int32),
             "test_threshold": np.concatenate(
                 [node["threshold"][keep], numeric["upper"], np.zeros(n_merged)]
             ),

@@ -134,16 +134,16 @@ def _add_contributions(
     copies = np.empty(7 * n_features)
     # -1 (all bits) where the row meets the test, else 0: a mask, so that no branch
     # depends on the row's way, which no predictor guesses.
-    met = np.empty(n_tests, dtype=np.int64)
+    met = np.empty(n_tests, dtype=np.int32)
     key = np.empty(len(unit_constant), dtype=np.int64)
     for r in range(n_rows):
         _fill_copies(x[r], zero, copies)
         for t in range(n_tests):
-            met[t] = -np.int64(copies[test_read[t]] <= test_threshold[t])
+            met[t] = -np.int32(copies[test_read[t]] <= test_threshold[t])
         for i in range(len(interval_read)):
-            met[interval_start + i] &= np.int64(copies[interval_read[i]] <= interval_lower[i]) - 1
+            met[interval_start + i] &= np.int32(copies[interval_read[i]] <= interval_lower[i]) - 1
         for i in range(len(cat_test)):
-            met[cat_test[i]] = -np.int64(
+            met[cat_test[i]] = -np.int32(
                 _in_category(copies[cat_read[i]], cat_start[i], cat_words[i], cat_bitset)
             )
         for u in range(len(key)):
