@@ -5,7 +5,7 @@ import pandas as pd
 from features_testkit import books, own_rows
 from hypothesis import HealthCheck, given, settings
 
-from bnpl_risk.features import FeatureBuilder, builder
+from bnpl_risk.features import FeatureBuilder
 
 EXAMPLES = settings(
     max_examples=30,
@@ -20,25 +20,10 @@ def test_transform_one_from_own_rows_equals_the_batch_row(book):
     h, apps = book
     fb = FeatureBuilder().fit(h, apps)
     batch = fb.transform(h, apps)
+    assert (batch.dtypes == "float64").all()
     for i, app in enumerate(apps.itertuples()):
         requested = None if pd.isna(app.requested_amount) else app.requested_amount
         x = fb.transform_one(
             own_rows(h, app.customer_id), app.customer_id, app.as_of, requested, app.channel
         )
         np.testing.assert_array_equal(x, batch.iloc[i].to_numpy())
-
-
-@EXAMPLES
-@given(books())
-def test_one_block_and_separate_columns_hold_the_same_frame(book):
-    h, apps = book
-    fb = FeatureBuilder().fit(h, apps)
-    block = fb.transform(h, apps)
-    saved = builder._ONE_BLOCK_ROWS
-    builder._ONE_BLOCK_ROWS = -1
-    try:
-        columns = fb.transform(h, apps)
-    finally:
-        builder._ONE_BLOCK_ROWS = saved
-    pd.testing.assert_frame_equal(block, columns, check_exact=True)
-    assert (block.dtypes == "float64").all()

@@ -62,7 +62,7 @@ def test_one_application_starts_no_thread(book):
     refuse = mock.Mock(side_effect=AssertionError("a thread pool was started"))
     with mock.patch.object(_assemble, "ThreadPoolExecutor", refuse):
         got = _assemble.compute(_book(h, apps), NAMES, WINDOWS)
-    assert got.shape == (len(NAMES), 1)
+    assert got.shape == (1, len(NAMES))
     # Features are float64 as computed: nothing converts them on the way out.
     assert got.dtype == np.float64
 

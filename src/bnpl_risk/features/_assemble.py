@@ -1,4 +1,4 @@
-"""Compute every feature of a :class:`Book`: the compiled pass, then identity and combinations."""
+"""Compute every feature of a :class:`Book`: the compiled pass, in parts on threads."""
 
 from __future__ import annotations
 
@@ -6,27 +6,15 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pandas as pd
 
 from bnpl_risk.features._inputs import Book, Installments, Orders
-from bnpl_risk.features._kernel import DAY, FIXED_WINDOWS, NAT, features, group, slot_names
-from bnpl_risk.histories.schema import CHANNELS
+from bnpl_risk.features._kernel import DAY, FIXED_WINDOWS, features, group, slot_names
 
 #: Applications per part of a large book, each part one call of the
 #: compiled pass on a thread: small enough that two cores share the work
 #: evenly, large enough that a call's fixed cost is lost in its work.
 _PART_ROWS = 65_536
-#: Values the combined features read, kept beside the wanted ones.
-_COMBINED_FROM = (
-    "account_age_days",
-    "requested_amount",
-    "spend_count_all",
-    "spend_sum_all",
-    "bnpl_loans_all",
-    "_loans_closed",
-    "_loan_cents_due",
-    "_cents_paid",
-    "_placed_amount_all",
-)
 
 
 def compute(
@@ -52,31 +40,27 @@ def compute(
 
     Returns
     -------
-    ndarray of float64, shape (len(names), applications)
-        One row per name, applications in input order: each row becomes a
-        frame's column as it is, without a copy.
+    ndarray of float64, shape (applications, len(names))
+        One row per application, in input order, as the model reads them.
     """
     windows = tuple(sorted(set(windows) | set(FIXED_WINDOWS)))
     n = len(book.as_of)
-    rows = {name: k for k, name in enumerate(dict.fromkeys((*names, *_COMBINED_FROM)))}
-    out = np.empty((len(rows), n))
-    dest = np.array([rows.get(name, -1) for name in slot_names(windows)], np.int64)
+    column = {name: k for k, name in enumerate(names)}
+    dest = np.array([column.get(name, -1) for name in slot_names(windows)], np.int64)
+    out = np.empty((n, len(names)))
     q_rows, q_starts = group(book.app_cust, book.n_customers)
-    o_rows, o_starts = group(book.orders.cust, book.n_customers)
-    i_rows, i_starts = group(book.installments.cust, book.n_customers)
+    apps = (book.app_cust, book.as_of, _year(book.as_of), book.requested, book.app_channel)
+    people = (book.signup, book.birth_year, book.kyc_level, book.city_tier)
+    windows_ns = np.array(windows, np.int64) * DAY
     at = np.array([windows.index(w) for w in FIXED_WINDOWS], np.int64)
-    shared = (book.app_cust, book.as_of, np.array(windows, np.int64) * DAY, at, dest)
-    events = (
-        o_rows,
-        o_starts,
-        _order_columns(book.orders),
-        i_rows,
-        i_starts,
+    orders = (*group(book.orders.cust, book.n_customers), _order_columns(book.orders))
+    installments = (
+        *group(book.installments.cust, book.n_customers),
         _installment_columns(book.installments),
     )
 
     def run(queries: np.ndarray) -> None:
-        features(out, queries, *shared, *events)
+        features(out, queries, apps, people, windows_ns, at, dest, orders, installments)
 
     if parts is None:
         parts = -(-n // _PART_ROWS)
@@ -87,14 +71,10 @@ def compute(
         cuts = np.searchsorted(q_starts, np.arange(1, parts) * n // parts)
         bounds = np.unique(np.concatenate(([0], q_starts[cuts], [n])))
         with ThreadPoolExecutor(min(parts, _cores())) as pool:
-            # list() re-raises the first error of any part.
             groups = (q_rows[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True))
+            # list() re-raises the first error of any part.
             list(pool.map(run, groups))
-    for combine in (_identity, _combined):  # combinations read the identity rows
-        values = combine(book, out, rows)
-        for name in values.keys() & rows.keys():
-            out[rows[name]] = values[name]
-    return out[: len(names)]
+    return out
 
 
 def _order_columns(o: Orders) -> tuple:
@@ -125,43 +105,6 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _identity(book: Book, out: np.ndarray, rows: dict) -> dict:
-    """Identity and application features, applications in input order."""
-    cust = book.app_cust
-    signup = book.signup[cust]
-    as_of = book.as_of
-    out = {
-        "account_age_days": np.where(signup == NAT, np.nan, np.maximum(as_of - signup, 0) / DAY),
-        "age_years": _year(as_of) - book.birth_year[cust],
-        "kyc_level": book.kyc_level[cust],
-        "city_tier": book.city_tier[cust],
-        "requested_amount": book.requested,
-    }
-    one_hot = (book.app_channel == _CHANNEL_CODES).astype(float)
-    out.update(zip(_CHANNEL_FEATURES, one_hot, strict=True))
-    return out
-
-
-_CHANNEL_CODES = np.arange(len(CHANNELS))[:, None]
-_CHANNEL_FEATURES = tuple(f"app_channel_{name}" for name in CHANNELS)
-
-
-def _combined(book: Book, out: np.ndarray, rows: dict) -> dict:
-    """Features that combine the compiled pass's values with the identity features."""
-
-    def get(name: str) -> np.ndarray:
-        return out[rows[name]]
-
-    spent = get("spend_sum_all")
-    return {
-        "open_bnpl_loans": get("bnpl_loans_all") - get("_loans_closed"),
-        "outstanding_balance": (get("_loan_cents_due") - get("_cents_paid")) / 100,
-        "amount_per_account_day": get("_placed_amount_all") / np.fmax(get("account_age_days"), 1.0),
-        "requested_to_avg_order": get("requested_amount")
-        * get("spend_count_all")
-        / np.where(spent == 0, np.nan, spent),
-    }
-
-
 def _year(ns: np.ndarray) -> np.ndarray:
-    return ns.view("datetime64[ns]").astype("datetime64[Y]").astype(np.int64) + 1970.0
+    """Calendar year of each time in ns, as floats."""
+    return pd.DatetimeIndex(ns.view("datetime64[ns]")).year.to_numpy(np.float64)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from bnpl_risk.histories.schema import ORDER_STATUSES
+from bnpl_risk.histories.schema import CHANNELS, ORDER_STATUSES
 
 DAY = 86_400 * 10**9
 SECOND = 10**9
@@ -35,6 +35,9 @@ DUE_SOON_DAYS = 30
 #: Days past due whose reaching is counted (``dpd{k}_count_all``).
 REACH_DAYS = (1, 7, 30)
 
+#: Features of the application and its customer's attributes, in slot order;
+#: then one ``app_channel_{name}`` per channel.
+IDENTITY = ("account_age_days", "age_years", "kyc_level", "city_tier", "requested_amount")
 #: Features computed for every scope (each window, then ALL), in slot order.
 PER_SCOPE = (
     "spend_count",
@@ -48,9 +51,8 @@ PER_SCOPE = (
     "worst_dpd",
     "late_count",
 )
-#: Features computed once, after the per-scope ones, in slot order. Names
-#: starting with ``_`` are parts of features the caller combines.
-FIXED = (
+#: Features read once off the orders, in slot order.
+FROM_ORDERS = (
     "bnpl_share_90d",
     "bnpl_share_all",
     "live_stream_share_30d",
@@ -66,13 +68,18 @@ FIXED = (
     "velocity_orders_7d_vs_90d",
     "velocity_amount_7d_vs_90d",
     "amount_placed_7d",
-    "_placed_amount_all",
+    "amount_per_account_day",
+    "requested_to_avg_order",
     "bnpl_loans_all",
+    "open_bnpl_loans",
     "new_bnpl_loans_7d",
     "new_bnpl_loans_30d",
     "max_plan_installments",
     "bnpl_tenure_days",
-    "_loan_cents_due",
+)
+#: Features read once off the installments, in slot order.
+FROM_INSTALLMENTS = (
+    "outstanding_balance",
     "current_dpd",
     "overdue_count",
     "overdue_amount",
@@ -83,26 +90,31 @@ FIXED = (
     "on_time_ratio",
     "due_next_30d_count",
     "due_next_30d_amount",
-    "_cents_paid",
     "cured_count",
     "avg_pay_delay_days",
     "days_since_last_late",
-    "_loans_closed",
 )
 #: Windows (days) the fixed features read; every build has these scopes.
 FIXED_WINDOWS = (7, 30, 90, 180)
+_N_CHANNELS = len(CHANNELS)
 
 
 def slot_names(windows: tuple[int, ...]) -> tuple[str, ...]:
-    """Name of each row :func:`features` fills, for scopes ``windows`` (ascending) and ALL.
+    """Name of each value :func:`features` computes, for scopes ``windows`` (ascending) and ALL.
 
     Examples
     --------
-    >>> slot_names((7, 30, 90, 180))[:6]
-    ('spend_count_7d', 'spend_count_30d', 'spend_count_90d', 'spend_count_180d', 'spend_count_all', 'spend_sum_7d')
-    """  # noqa: E501
+    >>> slot_names((7, 30, 90, 180))[9:12]
+    ('spend_count_7d', 'spend_count_30d', 'spend_count_90d')
+    """
     tags = (*(f"{w}d" for w in windows), "all")
-    return (*(f"{name}_{tag}" for name in PER_SCOPE for tag in tags), *FIXED)
+    return (
+        *IDENTITY,
+        *(f"app_channel_{name}" for name in CHANNELS),
+        *(f"{name}_{tag}" for name in PER_SCOPE for tag in tags),
+        *FROM_ORDERS,
+        *FROM_INSTALLMENTS,
+    )
 
 
 @numba.njit(cache=True, nogil=True)
@@ -166,35 +178,64 @@ _LOANS = 13
 
 
 @numba.njit(cache=True, nogil=True)
-def features(
-    out, queries, q_cust, q_t, windows_ns, at, dest, o_rows, o_starts, o, i_rows, i_starts, inst
-) -> None:
-    """Fill ``out[dest[k], i]`` with value ``k`` of :func:`slot_names` (none where
+def _put(out, dest, i, base, values) -> None:
+    """``out[i, dest[base + k]] = values[k]``, where that is a wanted column (not -1)."""
+    for k in range(len(values)):
+        column = dest[base + k]
+        if column >= 0:
+            out[i, column] = values[k]
+
+
+@numba.njit(cache=True, nogil=True)
+def features(out, queries, apps, people, windows_ns, at, dest, orders, installments) -> None:
+    """Fill ``out[i, dest[k]]`` with value ``k`` of :func:`slot_names` (none where
     ``dest[k] < 0``) for each application ``i`` of ``queries``.
 
-    ``q_cust``/``q_t`` give each application's customer code and as_of;
-    ``windows_ns`` the windows ascending, in ns; ``at`` the positions of the
-    7, 30, 90 and 180-day windows among them. Orders and installments are
-    tuples of columns (see :func:`order_columns`, :func:`installment_columns`),
-    customer ``c``'s rows being ``o_rows[o_starts[c]:o_starts[c + 1]]`` (and
-    the same for installments).
+    ``apps`` holds each application's customer code, as_of, calendar year
+    of as_of, requested amount and channel code; ``people`` each customer's
+    signup time, birth year, kyc level and city tier. ``windows_ns`` are the
+    windows ascending, in ns; ``at`` the positions of the 7, 30, 90 and
+    180-day windows among them. ``orders`` and ``installments`` are
+    ``(rows, starts, columns)``, customer ``c``'s rows being
+    ``rows[starts[c]:starts[c + 1]]`` (see :func:`group`); the columns are
+    those of :func:`~bnpl_risk.features._assemble.compute`.
     """
+    q_cust, q_t, q_year, q_requested, q_channel = apps
+    signup, birth_year, kyc_level, city_tier = people
+    o_rows, o_starts, o = orders
+    i_rows, i_starts, inst = installments
     o_t, o_cents, o_status, o_reversed, o_bnpl, o_night, o_live, o_short = o[:8]
     o_resell, o_plan, o_loan_cents, o_loan_settled = o[8:]
     i_origin, i_due, i_cents_due, i_cents_paid, i_paid, i_settled = inst
     n_scopes = len(windows_ns) + 1
-    per_scope = len(PER_SCOPE) * n_scopes
+    every = n_scopes - 1
+    scoped_at = len(IDENTITY) + _N_CHANNELS
+    orders_at = scoped_at + len(PER_SCOPE) * n_scopes
+    installments_at = orders_at + len(FROM_ORDERS)
     sums = np.zeros((14, n_scopes), np.int64)
     largest = np.zeros(n_scopes, np.int64)
     worst = np.zeros(n_scopes, np.int64)
     late = np.zeros(n_scopes, np.int64)
+    reached = np.zeros(len(REACH_DAYS), np.int64)
+    channel = np.zeros(_N_CHANNELS)
     at7, at30, at90, at180 = at
     for i in queries:
         c, q = q_cust[i], q_t[i]
+        account_age = np.nan if signup[c] == NAT else max(q - signup[c], 0) / DAY
+        requested = q_requested[i]
+        _put(
+            out,
+            dest,
+            i,
+            0,
+            (account_age, q_year[i] - birth_year[c], kyc_level[c], city_tier[c], requested),
+        )
+        channel[:] = 0.0
+        channel[q_channel[i]] = 1.0
+        _put(out, dest, i, len(IDENTITY), channel)
+
         sums[:] = 0
         largest[:] = -1
-        worst[:] = 0
-        late[:] = 0
         last_order, first_loan, plan, loan_cents, closed = NAT, NEVER, 0, 0, 0
         for k in o_rows[o_starts[c] : o_starts[c + 1]]:
             t = o_t[k]
@@ -231,8 +272,10 @@ def features(
             sums[:, s] += sums[:, s - 1]
             largest[s] = max(largest[s], largest[s - 1])
 
+        worst[:] = 0
+        late[:] = 0
+        reached[:] = 0
         current, overdue, overdue_cents, due_count, decided = 0, 0, 0, 0, 0
-        reached = np.zeros(3, np.int64)
         soon, soon_cents, paid_cents, cured, n_full, delay_s, last_late = 0, 0, 0, 0, 0, 0, NAT
         for k in i_rows[i_starts[c] : i_starts[c + 1]]:
             if i_origin[k] >= q:  # the loan did not exist yet
@@ -242,7 +285,7 @@ def features(
             due_count += due < q
             if due + DAY <= q:
                 decided += 1
-                for r in range(3):
+                for r in range(len(REACH_DAYS)):
                     reach = due + REACH_DAYS[r] * DAY
                     reached[r] += reach <= q and settled >= reach
                 if settled >= due + DAY:
@@ -274,7 +317,7 @@ def features(
         for s in range(n_scopes):
             n, placed, done = sums[_DONE, s], sums[_PLACED, s], sums[_DONE_CENTS, s]
             spent = done / 100
-            values = (
+            scoped = (
                 float(n),
                 spent,
                 largest[s] / 100 if n > 0 else np.nan,
@@ -286,61 +329,63 @@ def features(
                 float(max(current, worst[s])),
                 float(late[s]),
             )
-            for f in range(len(values)):
-                row = dest[f * n_scopes + s]
-                if row >= 0:
-                    out[row, i] = values[f]
+            for f in range(len(scoped)):
+                column = dest[scoped_at + f * n_scopes + s]
+                if column >= 0:
+                    out[i, column] = scoped[f]
 
-        every = n_scopes - 1
-        placed, cents = sums[_PLACED], sums[_CENTS]
-        loans = sums[_LOANS, every]
-        # Two tuples: one of over 30 values would not compile.
-        from_orders = (
-            _ratio(sums[_BNPL, at90], placed[at90]),
-            _ratio(sums[_BNPL, every], placed[every]),
-            _ratio(sums[_LIVE, at30], placed[at30]),
-            _ratio(sums[_SHORT, at30], placed[at30]),
-            _ratio(sums[_NIGHT, at30], placed[at30]),
-            _ratio(sums[_RESOLD, at30], cents[at30]),
-            _ratio(sums[_LIVE, at90], placed[at90]),
-            _ratio(sums[_SHORT, at90], placed[at90]),
-            _ratio(sums[_NIGHT, at90], placed[at90]),
-            _ratio(sums[_RESOLD, at90], cents[at90]),
-            (q - last_order) / DAY if placed[every] > 0 else np.nan,
-            _ratio(sums[_DONE_CENTS, at30] / 30, sums[_DONE_CENTS, at180] / 180),
-            _ratio(placed[at7] / 7, placed[at90] / 90),
-            _ratio(cents[at7] / 7, cents[at90] / 90),
-            cents[at7] / 100,
-            cents[every] / 100,
-            float(loans),
-            float(sums[_LOANS, at7]),
-            float(sums[_LOANS, at30]),
-            float(plan) if loans > 0 else np.nan,
-            (q - first_loan) / DAY if loans > 0 else np.nan,
-            float(loan_cents),
+        placed, cents, loans = sums[_PLACED], sums[_CENTS], sums[_LOANS]
+        _put(
+            out,
+            dest,
+            i,
+            orders_at,
+            (
+                _ratio(sums[_BNPL, at90], placed[at90]),
+                _ratio(sums[_BNPL, every], placed[every]),
+                _ratio(sums[_LIVE, at30], placed[at30]),
+                _ratio(sums[_SHORT, at30], placed[at30]),
+                _ratio(sums[_NIGHT, at30], placed[at30]),
+                _ratio(sums[_RESOLD, at30], cents[at30]),
+                _ratio(sums[_LIVE, at90], placed[at90]),
+                _ratio(sums[_SHORT, at90], placed[at90]),
+                _ratio(sums[_NIGHT, at90], placed[at90]),
+                _ratio(sums[_RESOLD, at90], cents[at90]),
+                (q - last_order) / DAY if placed[every] > 0 else np.nan,
+                _ratio(sums[_DONE_CENTS, at30] / 30, sums[_DONE_CENTS, at180] / 180),
+                _ratio(placed[at7] / 7, placed[at90] / 90),
+                _ratio(cents[at7] / 7, cents[at90] / 90),
+                cents[at7] / 100,
+                # NaN (no signup time) counts as one day, as np.fmax reads it.
+                cents[every] / 100 / (account_age if account_age >= 1.0 else 1.0),
+                _ratio(requested * sums[_DONE, every], sums[_DONE_CENTS, every] / 100),
+                float(loans[every]),
+                float(loans[every] - closed),
+                float(loans[at7]),
+                float(loans[at30]),
+                float(plan) if loans[every] > 0 else np.nan,
+                (q - first_loan) / DAY if loans[every] > 0 else np.nan,
+            ),
         )
-        from_installments = (
-            float(current),
-            float(overdue),
-            overdue_cents / 100,
-            float(due_count),
-            float(reached[0]),
-            float(reached[1]),
-            float(reached[2]),
-            _ratio(decided - reached[0], decided),
-            float(soon),
-            soon_cents / 100,
-            float(paid_cents),
-            float(cured),
-            _ratio(delay_s, n_full) * SECOND / DAY,
-            0.0 if current >= 1 else ((q - last_late) / DAY if last_late != NAT else np.nan),
-            float(closed),
+        _put(
+            out,
+            dest,
+            i,
+            installments_at,
+            (
+                (loan_cents - paid_cents) / 100,
+                float(current),
+                float(overdue),
+                overdue_cents / 100,
+                float(due_count),
+                float(reached[0]),
+                float(reached[1]),
+                float(reached[2]),
+                _ratio(decided - reached[0], decided),
+                float(soon),
+                soon_cents / 100,
+                float(cured),
+                _ratio(delay_s, n_full) * SECOND / DAY,
+                0.0 if current >= 1 else ((q - last_late) / DAY if last_late != NAT else np.nan),
+            ),
         )
-        for f in range(len(from_orders)):
-            row = dest[per_scope + f]
-            if row >= 0:
-                out[row, i] = from_orders[f]
-        for f in range(len(from_installments)):
-            row = dest[per_scope + len(from_orders) + f]
-            if row >= 0:
-                out[row, i] = from_installments[f]

@@ -50,10 +50,6 @@ from bnpl_risk.histories import Histories
 
 __all__ = ["FeatureBuilder"]
 
-#: Up to this many applications, features are laid out as one block; beyond,
-#: as separate columns, which avoids copying a large matrix.
-_ONE_BLOCK_ROWS = 1024
-
 
 class FeatureBuilder(BaseEstimator):
     """Point-in-time features, one row per application, in one vectorized pass.
@@ -221,7 +217,7 @@ class FeatureBuilder(BaseEstimator):
         check_columns(histories)
         app = one_application(application_id, customer_id, as_of, requested_amount, channel)
         names = tuple(self.feature_names_out_)
-        return compute(read_book(histories, app), names, self.windows_)[:, 0]
+        return compute(read_book(histories, app), names, self.windows_)[0]
 
     def fit_transform(self, histories: Histories, applications: pd.DataFrame) -> pd.DataFrame:
         """:meth:`fit`, then :meth:`transform` the same inputs."""
@@ -302,11 +298,8 @@ def _check_windows(windows) -> tuple[int, ...]:
 
 
 def frame(values: np.ndarray, index: pd.Index, names: tuple[str, ...]) -> pd.DataFrame:
-    """The frame of features ``values`` (one row per name), indexed by ``index``."""
-    if len(index) <= _ONE_BLOCK_ROWS:
-        # Few rows (a checkout): one 2-D block builds ten times faster than
-        # a frame of separate columns, and the copy is small.
-        return pd.DataFrame(values.T, index=index, columns=pd.Index(names, dtype=object))
-    out = pd.DataFrame(dict(enumerate(values)), index=index, copy=False)
-    out.columns = pd.Index(names, dtype=object)
-    return out
+    """The frame of features ``values`` (one row per application), indexed by ``index``.
+
+    The frame holds ``values`` as its one block, without a copy.
+    """
+    return pd.DataFrame(values, index=index, columns=pd.Index(names, dtype=object), copy=False)
