@@ -31,6 +31,8 @@ _RULE_ORDER = (
     "L_AFFORD",
     "L_RISK",
 )
+#: Bit j of a row's rule hits stands for ``_RULE_ORDER[j]``.
+_RULE_BITS = 1 << np.arange(len(_RULE_ORDER), dtype=np.int64)
 
 
 def apply_policy(
@@ -155,7 +157,7 @@ class Outcome:
         self, model_reasons: Sequence[Sequence[Reason]] | None, k: int
     ) -> list[list[Reason]]:
         """Rule reasons in their fixed order, then the model's, at most ``k`` per row."""
-        bits = self.rules.astype(np.int64) @ (1 << np.arange(self.rules.shape[1]))
+        bits = self.rules.dot(_RULE_BITS)
         model = model_reasons if model_reasons is not None else [()] * len(self.explain)
         return [
             list((*_rule_reasons(b), *m)[:k]) if explain else []
@@ -212,7 +214,7 @@ def decide_arrays(
     [['L_AFFORD']]
     """
     grade = np.asarray(grade, dtype=object)
-    unknown = sorted(set(grade) - set(policy.grade_limit))
+    unknown = sorted(set(grade).difference(policy.grade_limit))
     if unknown:
         names = np.arange(len(grade)) if keys is None else np.asarray(keys)
         rows = format_keys(names[np.isin(grade, unknown)])
@@ -236,7 +238,7 @@ def decide_arrays(
     hit["M_BUSTOUT"] = young & fast
 
     base = np.array([policy.grade_limit[g] for g in grade], dtype=float)
-    products = np.array([tuple(policy.grade_products[g]) for g in grade] + [()], dtype=object)[:-1]
+    products = [tuple(policy.grade_products[g]) for g in grade]
     hit["G_GRADE"] = (base <= 0) | np.array([len(p) == 0 for p in products], dtype=bool)
 
     # fmax skips NaN: no recorded spend affords the new-user minimum.
@@ -245,7 +247,9 @@ def decide_arrays(
         risk_cap = policy.loss_budget / (pd_ * policy.lgd)
     thin = ~(f["account_age_days"] >= policy.thin_file_days)
     new_cap = np.where(thin, policy.new_user_max, np.inf)
-    limit = np.minimum.reduce([base, afford, risk_cap, new_cap])
+    # In minimum.reduce's order (the same bits for +-0), without stacking the arrays.
+    binding = np.minimum(np.minimum(afford, risk_cap), new_cap)
+    limit = np.minimum(np.minimum(np.minimum(base, afford), risk_cap), new_cap)
     if policy.bustout_action == "cap":
         limit = np.where(hit["M_BUSTOUT"], np.minimum(limit, policy.bustout_cap), limit)
     # The tolerance keeps 7499.999... (float division) at 7,500.
@@ -258,7 +262,6 @@ def decide_arrays(
     hit["L_MIN"] = ~declined_before_limit & (limit < policy.min_limit)
     approved = ~declined_before_limit & ~hit["L_MIN"]
     reduced = approved & (limit < base)
-    binding = np.minimum.reduce([afford, risk_cap, new_cap])
     hit["L_NEW"] = reduced & (new_cap == binding)
     hit["L_AFFORD"] = reduced & ~hit["L_NEW"] & (afford == binding)
     hit["L_RISK"] = reduced & ~hit["L_NEW"] & ~hit["L_AFFORD"] & (risk_cap == binding)
@@ -266,7 +269,7 @@ def decide_arrays(
     return Outcome(
         approved=approved,
         limit=np.where(approved, limit, 0.0),
-        products=[p if a else () for p, a in zip(products, approved, strict=True)],
+        products=[p if a else () for p, a in zip(products, approved.tolist(), strict=True)],
         explain=~approved | reduced,
         rules=np.array([hit[c] for c in _RULE_ORDER]).T,
     )

@@ -98,7 +98,8 @@ def _over_budget(cells: np.ndarray, deep: np.ndarray, max_cells: int) -> np.ndar
 
 
 def _layout(units, slots, slot_test, slot_right, base) -> dict:
-    """The per-row arrays: slots column-major, (unit, feature) pairs sorted by feature."""
+    """The per-row arrays: slots column-major, then each unit's features, units in the
+    same order (most slots first)."""
     n_slots = np.bincount(slots["unit"][slots["start"]], minlength=len(units["m"]))
     unit = np.argsort(-n_slots, kind="stable")  # most slots first
     new_unit = np.empty(len(unit), dtype=np.intp)
@@ -115,21 +116,18 @@ def _layout(units, slots, slot_test, slot_right, base) -> dict:
     col[column] = np.arange(len(column))
     constant = np.bincount(slot_unit, weights=np.where(slot_right, 0, weight), minlength=len(unit))
 
-    # (unit, j) for j < m, the unit's features, sorted by feature.
+    # The unit's features: column j of its table is feature pair_feature[unit_pairs[u] + j].
     first = np.concatenate([[0], np.cumsum(units["m"])[:-1]])
     width = units["m"][unit]
     owner = np.repeat(np.arange(len(unit)), width)
     j = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
     feature = units["feature_key"][first[unit][owner] + j] % units["n_f"]
-    order = np.argsort(feature, kind="stable")
-    used, feature_start = np.unique(feature[order], return_index=True)
     return {
         "col_node": slot_test[col].astype(np.int32),
         "col_coef": np.where(slot_right, weight, -weight)[col].astype(np.int32),
         "col_width": col_width[col_width > 0].astype(np.intp),
         "unit_constant": constant.astype(np.int32),
-        "sorted_unit": owner[order].astype(np.int32),
-        "sorted_base": (base[unit][owner] + j)[order].astype(np.int32),
-        "feature_start": feature_start.astype(np.intp),
-        "used_feature": used.astype(np.intp),
+        "unit_base": base[unit].astype(np.intp),
+        "unit_pairs": np.concatenate([[0], np.cumsum(width)]).astype(np.int32),
+        "pair_feature": feature.astype(np.int32),
     }

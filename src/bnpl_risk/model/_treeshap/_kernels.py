@@ -3,11 +3,10 @@
 One row costs a few thousand reads of small arrays; as numpy calls over
 all rows at once that is some twenty calls whose overhead, not the
 arithmetic, dominates a single row. The loops here run each row in turn
-with scratch arrays reused from row to row, and sum exactly as LightGBM's
-``GBDT::PredictRaw`` (each tree's leaf value in tree order, from 0.0) and
-TreeSHAP's tables (each feature's table values in the order of the plan's
-``sorted_*`` arrays, from the first) say, so a row gives the same bits
-alone or in any batch.
+with scratch arrays reused from row to row, and sum as LightGBM's
+``GBDT::PredictRaw`` does (each tree's leaf value in tree order, from 0.0)
+and each feature's TreeSHAP values in the order of the units: a row gives
+the same bits alone or in any batch.
 """
 
 from __future__ import annotations
@@ -40,10 +39,9 @@ def _contributions(plan: _Plan, x: np.ndarray, out: np.ndarray) -> None:
         plan.col_coef,
         plan.col_width,
         plan.unit_constant,
-        plan.sorted_unit,
-        plan.sorted_base,
-        plan.feature_start,
-        plan.used_feature,
+        plan.unit_base,
+        plan.unit_pairs,
+        plan.pair_feature,
         plan.table,
     )
 
@@ -115,27 +113,26 @@ def _add_contributions(
     col_coef,
     col_width,
     unit_constant,
-    sorted_unit,
-    sorted_base,
-    feature_start,
-    used_feature,
+    unit_base,
+    unit_pairs,
+    pair_feature,
     table,
 ):  # pragma: no cover - compiled
     """Add the tabulated trees' contributions of each row of ``x`` to ``out``.
 
     Per row: whether it meets every test, each unit's table row ``key * m``
     (the slots' coefficients of met tests added to the unit's constant, in
-    column-major slot order), then per used feature the sum of its table
-    values in sorted order.
+    column-major slot order), then per feature the sum of its values in the
+    tables of the units, in unit order.
     """
     n_rows, n_features = x.shape
     n_tests = len(test_read)
-    n_used = len(used_feature)
     copies = np.empty(7 * n_features)
     # -1 (all bits) where the row meets the test, else 0: a mask, so that no branch
     # depends on the row's way, which no predictor guesses.
     met = np.empty(n_tests, dtype=np.int32)
     key = np.empty(len(unit_constant), dtype=np.int64)
+    total = np.empty(n_features)
     for r in range(n_rows):
         _fill_copies(x[r], zero, copies)
         for t in range(n_tests):
@@ -153,13 +150,15 @@ def _add_contributions(
             for u in range(col_width[q]):
                 key[u] += met[col_node[s]] & col_coef[s]
                 s += 1
-        for i in range(n_used):
-            start = feature_start[i]
-            stop = feature_start[i + 1] if i + 1 < n_used else len(sorted_unit)
-            total = table[key[sorted_unit[start]] + sorted_base[start]]
-            for k in range(start + 1, stop):
-                total += table[key[sorted_unit[k]] + sorted_base[k]]
-            out[r, used_feature[i]] += total
+        # Unit by unit, each feature's values are added in unit order: the order is
+        # the same for a row alone or in a batch, whatever the other features.
+        total[:] = 0.0
+        for u in range(len(key)):
+            at = unit_base[u] + key[u] - unit_pairs[u]  # the unit's table row, read in order
+            for k in range(unit_pairs[u], unit_pairs[u + 1]):
+                total[pair_feature[k]] += table[at + k]
+        for j in range(n_features):
+            out[r, j] += total[j]
 
 
 @numba.njit(cache=True, nogil=True)

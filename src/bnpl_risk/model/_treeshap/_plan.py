@@ -48,10 +48,9 @@ class _Plan:
     col_coef: np.ndarray  # what the slot adds to key * m when the test says left
     col_width: np.ndarray  # units in each column
     unit_constant: np.ndarray  # key * m when every test says right
-    sorted_unit: np.ndarray  # (unit, feature) pairs sorted by feature: the unit
-    sorted_base: np.ndarray  # start of the unit's table + j
-    feature_start: np.ndarray  # first sorted pair of each used feature
-    used_feature: np.ndarray
+    unit_base: np.ndarray  # where each unit's table starts
+    unit_pairs: np.ndarray  # (units + 1,) where each unit's features start in ...
+    pair_feature: np.ndarray  # ... the feature of each column of each unit's table
     table: np.ndarray
     # The trees for raw scores, without the fallback trees: each tree's root
     # (a kept split node, or ~leaf for a tree of one leaf), each kept split
