@@ -24,7 +24,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bnpl_risk.errors import HistoryError, format_keys
-from bnpl_risk.features._kernel import COMPLETED, DAY, NAT, NEVER
+from bnpl_risk.features._kernel import (
+    COMPLETED,
+    DAY,
+    NAT,
+    NEVER,
+    cents,
+    installment_columns,
+    loan_totals,
+)
 from bnpl_risk.histories import Histories
 from bnpl_risk.histories.dpd import paid_in_full
 from bnpl_risk.histories.schema import CHANNELS, ORDER_STATUSES, PAYMENTS, RESELLABLE_CATEGORIES
@@ -293,8 +301,18 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.nda
     which of all orders are BNPL.
 
     Large tables are read with few temporary copies: fresh memory is slow to
-    touch, so derived columns are computed in place where possible.
+    touch, so derived columns are computed in place where possible. Their
+    text columns are read on threads, beside the customer codes.
     """
+    big = len(orders) >= _THREAD_ROWS
+
+    def codes(column: str, texts: tuple[str, ...]) -> Callable[[], np.ndarray]:
+        return _later(_index_in, _text(orders[column]), _texts(texts), background=big)
+
+    status_codes = codes("status", ORDER_STATUSES)
+    payment_codes = codes("payment", PAYMENTS)
+    channels = _later(_channels, _text(orders["channel"]), background=big)
+    resellable = _later(_is_in, _text(orders["category"]), RESELLABLE_CATEGORIES, background=big)
     cust = _index_in(_text(orders["customer_id"]), universe)
     rows = np.flatnonzero(cust >= 0)
 
@@ -306,7 +324,7 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.nda
     _refuse(t == NAT, "orders", "order_ts", "present", order_ids, "Give every order a time")
     amount = pick(_float(orders, "orders", "amount"))
     _refuse(~np.isfinite(amount), "orders", "amount", "a number", order_ids, "Correct the amount")
-    status = pick(_index_in(_text(orders["status"]), _texts(ORDER_STATUSES)))
+    status = pick(status_codes())
     _refuse(
         status < 0,
         "orders",
@@ -315,7 +333,7 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.nda
         order_ids,
         "Correct the status",
     )
-    all_payments = _index_in(_text(orders["payment"]), _texts(PAYMENTS))
+    all_payments = payment_codes()
     payment = pick(all_payments)
     _refuse(
         payment < 0,
@@ -328,19 +346,19 @@ def _read_orders(orders: pd.DataFrame, universe: pa.Array) -> tuple[dict, np.nda
     # NaT is the smallest int64, so the max with the order time also fills a missing refund_ts.
     reversed_at = np.maximum(pick(_ns(orders, "orders", "refund_ts")), t)
     reversed_at[status == COMPLETED] = NEVER
-    channel = _text(orders["channel"])
+    live, short_video = channels()
     return (
         dict(
             cust=pick(cust),
             t=t,
-            cents=_cents(amount),
+            cents=cents(amount),
             status=status,
             reversed_at=reversed_at,
             bnpl=payment == PAYMENTS.index("bnpl"),
             night=t % DAY < _NIGHT_ENDS,
-            live=pick(_equals(channel, "live_stream")),
-            short_video=pick(_equals(channel, "short_video")),
-            resellable=pick(_is_in(_text(orders["category"]), RESELLABLE_CATEGORIES)),
+            live=pick(live),
+            short_video=pick(short_video),
+            resellable=pick(resellable()),
         ),
         rows,
         all_payments == PAYMENTS.index("bnpl"),
@@ -376,57 +394,35 @@ def _read_installments(
     kept_of_row = np.full(len(all_orders), -1, np.int64)
     kept_of_row[order_rows] = np.arange(len(order_rows))
     loan_of = kept_of_row[loan_order]
-    rows = np.flatnonzero(loan_of >= 0)
-
-    def pick(values: np.ndarray) -> np.ndarray:
-        return values if len(rows) == len(values) else values[rows]
-
-    loan_of = pick(loan_of)
-    origin = orders["t"][loan_of]
-    due = pick(_ns(inst, "installments", "due_date"))
+    due = _ns(inst, "installments", "due_date")
     _refuse(
-        due == NAT,
+        (due == NAT) & (loan_of >= 0),
         "installments",
         "due_date",
         "present",
-        (inst, "loan_id", rows),
+        (inst, "loan_id"),
         "Give every installment its due date",
     )
-    amount_due = pick(_float(inst, "installments", "amount_due"))
-    amount_paid = pick(_float(inst, "installments", "amount_paid"))
-    paid = pick(_ns(inst, "installments", "paid_ts"))
-    unpaid = paid == NAT
+    amount_due = _float(inst, "installments", "amount_due")
+    amount_paid = _float(inst, "installments", "amount_paid")
     # Paid in full as bnpl_risk.histories.dpd.settled_ts says, from the arrays read here.
-    unsettled = unpaid | ~paid_in_full(amount_paid, amount_due)
-    paid = np.maximum(paid, origin)
-    settled = np.where(unsettled, NEVER, paid)
-    paid[unpaid] = NEVER
-    cents_due = _cents(amount_due)
-    cents_paid = _cents(amount_paid)
-    np.clip(cents_paid, 0, cents_due, out=cents_paid)
-    np.copyto(cents_paid, cents_due, where=~unsettled)
-    cents_paid[unpaid] = 0
-    return Installments(
-        cust=orders["cust"][loan_of],
-        origin=origin,
-        due=np.maximum(due, origin),
-        cents_due=cents_due,
-        cents_paid=cents_paid,
-        paid=paid,
-        settled=settled,
-    ), loan_of
+    full = paid_in_full(amount_paid, amount_due)
+    *columns, loan_of = installment_columns(
+        loan_of,
+        orders["t"],
+        orders["cust"],
+        due,
+        amount_due,
+        amount_paid,
+        _ns(inst, "installments", "paid_ts"),
+        full,
+    )
+    return Installments(*columns), loan_of
 
 
 def _with_loans(orders: dict, inst: Installments, loan_of: np.ndarray) -> Orders:
     """Orders with the loan columns filled from their installments."""
-    n = len(orders["t"])
-    count = np.bincount(loan_of, minlength=n)
-    unpaid = np.bincount(loan_of[inst.settled == NEVER], minlength=n)
-    last = np.full(n, NAT, np.int64)
-    np.maximum.at(last, loan_of, inst.settled)
-    last[(count == 0) | (unpaid > 0)] = NEVER
-    due = np.zeros(n, np.int64)
-    np.add.at(due, loan_of, inst.cents_due)
+    count, due, last = loan_totals(loan_of, inst.settled, inst.cents_due, len(orders["t"]))
     return Orders(**orders, loan_installments=count, loan_cents_due=due, loan_settled=last)
 
 
@@ -463,16 +459,6 @@ def _refuse(bad: np.ndarray, table: str, column: str, expected: str, keys, fix: 
         f"{table}.{column} must be {expected}; {count} row{'s' * (count > 1)} "
         f"{'are' if count > 1 else 'is'} not ({keys.name} {named}). {fix}; {_FIX}."
     )
-
-
-def _cents(amount: np.ndarray) -> np.ndarray:
-    """Money as whole cents (int64); a missing amount is 0."""
-    scaled = amount * 100
-    np.rint(scaled, out=scaled)
-    missing = np.isnan(scaled)
-    if missing.any():
-        scaled[missing] = 0
-    return scaled.astype(np.int64)
 
 
 def _texts(values: tuple[str, ...]) -> pa.Array:
@@ -515,6 +501,11 @@ def _index_in(values: pa.Array, universe: pa.Array) -> np.ndarray:
 
 def _equals(values: pa.Array, text: str) -> np.ndarray:
     return pc.equal(values, text).fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _channels(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each order came from a live stream, and from a short video."""
+    return _equals(values, "live_stream"), _equals(values, "short_video")
 
 
 def _is_in(values: pa.Array, texts: tuple[str, ...]) -> np.ndarray:

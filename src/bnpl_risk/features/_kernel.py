@@ -139,6 +139,100 @@ def group(cust: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True, nogil=True)
+def cents(amount: np.ndarray) -> np.ndarray:
+    """Money as whole cents, rounded half to even; a missing amount is 0.
+
+    Examples
+    --------
+    >>> cents(np.array([1.005, 2.5, np.nan, -0.125])).tolist()
+    [100, 250, 0, -12]
+    """
+    out = np.empty(len(amount), np.int64)
+    for k in range(len(amount)):
+        out[k] = _cent(amount[k])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _cent(amount: float) -> int:
+    scaled = np.rint(amount * 100)
+    return 0 if np.isnan(scaled) else np.int64(scaled)
+
+
+@numba.njit(cache=True, nogil=True)
+def installment_columns(loan, order_t, order_cust, due, amount_due, amount_paid, paid, full):
+    """The kept installments' columns (see :class:`~bnpl_risk.features._inputs.Installments`),
+    from every installment's row: ``loan`` is its kept order (-1: not kept),
+    ``full`` whether it was paid in full; times in ns, NaT when missing.
+
+    An installment exists from its order's time: a due date or payment
+    before it counts from then. A payment in full settles it; a part
+    payment (at most what is due) lowers what is owed.
+
+    Returns
+    -------
+    tuple of ndarray
+        cust, origin, due, cents_due, cents_paid, paid, settled, loan
+    """
+    n = 0
+    for k in range(len(loan)):
+        n += loan[k] >= 0
+    out = np.empty((8, n), np.int64)
+    cust, origin, due_out, cents_due, cents_paid, paid_out, settled, loan_out = out
+    j = 0
+    for k in range(len(loan)):
+        order = loan[k]
+        if order < 0:
+            continue
+        t = order_t[order]
+        unpaid = paid[k] == NAT
+        when = max(paid[k], t)
+        owed = _cent(amount_due[k])
+        if unpaid:
+            part = 0
+        elif full[k]:
+            part = owed
+        else:
+            part = min(max(_cent(amount_paid[k]), 0), owed)
+        cust[j], origin[j], due_out[j], loan_out[j] = order_cust[order], t, max(due[k], t), order
+        cents_due[j], cents_paid[j] = owed, part
+        paid_out[j] = NEVER if unpaid else when
+        settled[j] = when if full[k] and not unpaid else NEVER
+        j += 1
+    return cust, origin, due_out, cents_due, cents_paid, paid_out, settled, loan_out
+
+
+@numba.njit(cache=True, nogil=True)
+def loan_totals(
+    loan: np.ndarray, settled: np.ndarray, cents_due: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per order ``0..n-1``, from the installments of each (``loan`` is their order):
+    how many, the cents due on them, and when the last was paid in full
+    (:data:`NEVER` while one is not, or when the order has none).
+
+    Examples
+    --------
+    >>> count, due, last = loan_totals(
+    ...     np.array([0, 0, 2]), np.array([5, 9, NEVER]), np.array([100, 50, 70]), 3
+    ... )
+    >>> count.tolist(), due.tolist(), last.tolist() == [9, NEVER, NEVER]
+    ([2, 0, 1], [150, 0, 70], True)
+    """
+    count = np.zeros(n, np.int64)
+    due = np.zeros(n, np.int64)
+    last = np.full(n, NAT, np.int64)
+    for k in range(len(loan)):
+        order = loan[k]
+        count[order] += 1
+        due[order] += cents_due[k]
+        last[order] = max(last[order], settled[k])  # NEVER, once one is unpaid
+    for order in range(n):
+        if count[order] == 0:
+            last[order] = NEVER
+    return count, due, last
+
+
+@numba.njit(cache=True, nogil=True)
 def _scope(age: int, windows_ns: np.ndarray, strict: bool) -> int:
     """The narrowest scope holding an event ``age`` ns before as_of: the first window
     with ``age <= window`` (``<`` if strict), else ALL (``len(windows_ns)``)."""
