@@ -8,10 +8,13 @@ Prints p50 / p99 wall-clock latency (and median CPU time) over 1,000 calls of:
   feature vector (a one-row DataFrame). Floor: p99 at most 1 ms.
 - ``FeatureBuilder.transform`` of that application alone. Floor: p99 at most
   5 ms.
+- ``CreditModel.predict_pd_matrix`` of the row: the calibrated PD, its raw
+  score from TreeShap's compiled trees (LightGBM's bits without its Python
+  wrapper);
 - what the model's reasons cost when a decision shows them: LightGBM's own
   TreeSHAP (``Booster.predict(pred_contrib=True)``) for comparison, and
   ``CreditModel.top_reasons_matrix``, the library's (same values, from tables
-  built once per model) with the reason texts;
+  built once per model, a compiled loop) with the reason texts;
 - the reference, ``Booster.predict`` of the raw row on one thread, and each
   figure's ratio to it, measured in the same run.
 
@@ -115,6 +118,7 @@ def case(scorer: RiskScorer, h: Histories, app: pd.DataFrame, calls: int, label:
             x, customer_id=a["customer_id"]
         ),
         "FeatureBuilder.transform alone": lambda: scorer.features_.transform(h, app),
+        "CreditModel.predict_pd_matrix (PD)": lambda: scorer.model_.predict_pd_matrix(row),
         "Booster.predict pred_contrib (TreeSHAP)": lambda: booster.predict(
             row, raw_score=True, pred_contrib=True, num_threads=1
         ),

@@ -153,7 +153,9 @@ class GradeScale(Config):
     def _score(self, p: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):
             raw = self.offset + self.factor * (np.log1p(-p) - np.log(p))
-        return np.clip(raw, self.min_score, self.max_score)
+        # np.clip's Python wrapper costs more than the arithmetic of one PD; raw is
+        # never NaN (p is checked), so this is the same clip.
+        return np.minimum(np.maximum(raw, self.min_score), self.max_score)
 
     def _grade(self, p: np.ndarray) -> np.ndarray:
         idx = np.searchsorted(self.pd_upper, p, side="right")

@@ -69,8 +69,9 @@ def _adverse(contributions: np.ndarray, k: int):
     """(row, rank, feature position, value) of the ``k`` largest positive values per row."""
     n, p = contributions.shape
     k = min(k, p)
-    order = np.argsort(-contributions, axis=1, kind="stable")[:, :k]
+    # Array methods, not NumPy's function wrappers: a checkout decision has one row.
+    order = (-contributions).argsort(axis=1, kind="stable")[:, :k]
     values = contributions[np.arange(n)[:, None], order]
     adverse = values > 0
-    rows, ranks = np.nonzero(adverse)  # row by row, as boolean indexing goes
+    rows, ranks = adverse.nonzero()  # row by row, as boolean indexing goes
     return rows, ranks + 1, order[adverse], values[adverse]

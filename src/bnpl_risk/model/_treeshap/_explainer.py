@@ -133,7 +133,13 @@ class TreeShap:
         fallback = None
         if len(fallback_trees):
             fallback = lgb.Booster(model_str=_sub_model_text(header, blocks, fallback_trees))
-        return cls(plan, len(blocks), fallback, fallback_trees)
+        shap = cls(plan, len(blocks), fallback, fallback_trees)
+        # Compile the loops (or load them from numba's cache) now, not at the first row.
+        empty = np.empty((0, shap.n_features))
+        shap.contributions(empty)
+        if shap.scores_raw:
+            shap.raw_score(empty)
+        return shap
 
     def contributions(self, matrix, *, num_threads: int = 1) -> np.ndarray:
         """TreeSHAP contribution of each feature to each row's raw score.
