@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bnpl_risk.errors import ConfigError
 from bnpl_risk.model import FeatureError
 from bnpl_risk.model._treeshap import TreeShap
+from bnpl_risk.model._treeshap._plan import _NAN_AS, _ZERO, _ZERO_AS
 
 ATOL = 1e-9
 
@@ -87,8 +88,11 @@ def test_equals_lightgbm_on_random_models(seed, nan, zero, missing, leaves, last
     categorical = [3] if last == "categorical" else []
     booster = train(X, y, num_leaves=leaves, categorical=categorical, **missing)
     rows = np.vstack([X[:50], edge_rows(booster, X, rng)])
-    phi = TreeShap.from_booster(booster).contributions(rows)
+    shap = TreeShap.from_booster(booster)
+    phi = shap.contributions(rows)
     np.testing.assert_allclose(phi, lightgbm_contrib(booster, rows), rtol=0, atol=ATOL)
+    assert shap.fallback_trees == ()
+    np.testing.assert_array_equal(phi, numpy_contributions(shap, rows))
 
 
 @pytest.mark.parametrize(
@@ -442,3 +446,49 @@ def test_raw_score_checks_the_matrix_and_keeps_it(small):
     assert shap.raw_score(X[:0]).shape == (0,)
     with pytest.raises(FeatureError, match=r"5 columns .*got shape \(2, 4\)"):
         shap.raw_score(np.zeros((2, 4)))
+
+
+def numpy_contributions(shap: TreeShap, x: np.ndarray) -> np.ndarray:
+    """The plan's formula in NumPy over all rows at once (the path before it was
+    compiled): the same tests, keys and table reads, each feature summed by reduceat."""
+    p = shap._plan
+    nan, zero = np.isnan(x)[:, None], (np.abs(x) <= _ZERO)[:, None]
+    copies = np.where(nan, _NAN_AS[:, None], np.where(zero, _ZERO_AS[:, None], x[:, None]))
+    copies = copies.reshape(len(x), -1)
+    left = copies[:, p.test_read] <= p.test_threshold
+    start, stop = p.interval
+    left[:, start:stop] &= ~(copies[:, p.interval_read] <= p.interval_lower)
+    code = np.trunc(copies[:, p.cat_read])
+    inside = (code >= 0) & (code < 32 * p.cat_words)
+    code = np.where(inside, code, 0).astype(np.int64)
+    word = p.cat_bitset[p.cat_start + (code >> 5)]
+    left[:, p.cat_test] = inside & ((word >> (code & 31)) & 1).astype(bool)
+    added = left[:, p.col_node] * p.col_coef.astype(np.int64)
+    key = np.tile(p.unit_constant.astype(np.int64), (len(x), 1))
+    at = 0
+    for width in p.col_width:
+        key[:, :width] += added[:, at : at + width]
+        at += width
+    unit = np.repeat(np.arange(len(p.unit_base)), np.diff(p.unit_pairs))
+    column = np.arange(len(unit)) - p.unit_pairs[unit]
+    values = np.empty((len(x), len(unit)))
+    values[:, p.pair_slot] = p.table[key[:, unit] + p.unit_base[unit] + column]
+    out = np.zeros((len(x), shap.n_features + 1))
+    out[:, -1] = shap.expected_value
+    out[:, p.used_feature] += np.add.reduceat(values, p.feature_start, axis=1)
+    return out
+
+
+def test_the_compiled_path_is_the_numpy_formula_bit_for_bit(deep):
+    booster, rows = deep
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.normal(size=2000), rng.integers(0, 60, 2000)])
+    X[rng.uniform(size=2000) < 0.05, 1] = np.nan
+    y = ((X[:, 1] % 7 < 3) ^ (X[:, 0] > 0.5)).astype(int)
+    categorical = train(X, y, rounds=20, categorical=[1], num_leaves=8, max_cat_to_onehot=4)
+    cases = [(booster, rows), (categorical, np.vstack([X[:200], [[0.0, np.nan], [1e-40, -0.5]]]))]
+    for model, x in cases:
+        shap = TreeShap.from_booster(model)
+        # Features summed over more than 128 units (reduceat's sum by halves) and fewer.
+        assert np.diff(shap._plan.feature_start).max() > 128 or model is categorical
+        np.testing.assert_array_equal(shap.contributions(x), numpy_contributions(shap, x))

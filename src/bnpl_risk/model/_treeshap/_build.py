@@ -99,7 +99,7 @@ def _over_budget(cells: np.ndarray, deep: np.ndarray, max_cells: int) -> np.ndar
 
 def _layout(units, slots, slot_test, slot_right, base) -> dict:
     """The per-row arrays: slots column-major, then each unit's features, units in the
-    same order (most slots first)."""
+    same order (most slots first), and where each goes in the order by feature."""
     n_slots = np.bincount(slots["unit"][slots["start"]], minlength=len(units["m"]))
     unit = np.argsort(-n_slots, kind="stable")  # most slots first
     new_unit = np.empty(len(unit), dtype=np.intp)
@@ -116,12 +116,17 @@ def _layout(units, slots, slot_test, slot_right, base) -> dict:
     col[column] = np.arange(len(column))
     constant = np.bincount(slot_unit, weights=np.where(slot_right, 0, weight), minlength=len(unit))
 
-    # The unit's features: column j of its table is feature pair_feature[unit_pairs[u] + j].
+    # (unit, j) for j < m, the unit's features, unit by unit; and their places in the
+    # order by feature, then unit, in which each feature's values are summed.
     first = np.concatenate([[0], np.cumsum(units["m"])[:-1]])
     width = units["m"][unit]
     owner = np.repeat(np.arange(len(unit)), width)
     j = np.arange(width.sum()) - np.repeat(np.cumsum(width) - width, width)
     feature = units["feature_key"][first[unit][owner] + j] % units["n_f"]
+    order = np.argsort(feature, kind="stable")  # by feature, then unit
+    used, feature_start = np.unique(feature[order], return_index=True)
+    slot = np.empty(len(order), dtype=np.int32)
+    slot[order] = np.arange(len(order))
     return {
         "col_node": slot_test[col].astype(np.int32),
         "col_coef": np.where(slot_right, weight, -weight)[col].astype(np.int32),
@@ -129,5 +134,7 @@ def _layout(units, slots, slot_test, slot_right, base) -> dict:
         "unit_constant": constant.astype(np.int32),
         "unit_base": base[unit].astype(np.intp),
         "unit_pairs": np.concatenate([[0], np.cumsum(width)]).astype(np.int32),
-        "pair_feature": feature.astype(np.int32),
+        "pair_slot": slot,
+        "feature_start": feature_start.astype(np.intp),
+        "used_feature": used.astype(np.intp),
     }

@@ -5,8 +5,10 @@ all rows at once that is some twenty calls whose overhead, not the
 arithmetic, dominates a single row. The loops here run each row in turn
 with scratch arrays reused from row to row, and sum as LightGBM's
 ``GBDT::PredictRaw`` does (each tree's leaf value in tree order, from 0.0)
-and each feature's TreeSHAP values in the order of the units: a row gives
-the same bits alone or in any batch.
+and each feature's TreeSHAP values as ``np.add.reduceat`` does over them in
+the order by feature, then unit (the first plus NumPy's pairwise sum of the
+others): the bits of the plan's formula in NumPy, the same for a row alone
+or in any batch.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ def _contributions(plan: _Plan, x: np.ndarray, out: np.ndarray) -> None:
         plan.unit_constant,
         plan.unit_base,
         plan.unit_pairs,
-        plan.pair_feature,
+        plan.pair_slot,
+        plan.feature_start,
+        plan.used_feature,
         plan.table,
     )
 
@@ -115,7 +119,9 @@ def _add_contributions(
     unit_constant,
     unit_base,
     unit_pairs,
-    pair_feature,
+    pair_slot,
+    feature_start,
+    used_feature,
     table,
 ):  # pragma: no cover - compiled
     """Add the tabulated trees' contributions of each row of ``x`` to ``out``.
@@ -123,7 +129,7 @@ def _add_contributions(
     Per row: whether it meets every test, each unit's table row ``key * m``
     (the slots' coefficients of met tests added to the unit's constant, in
     column-major slot order), then per feature the sum of its values in the
-    tables of the units, in unit order.
+    units' tables, as ``np.add.reduceat`` sums them.
     """
     n_rows, n_features = x.shape
     n_tests = len(test_read)
@@ -132,7 +138,8 @@ def _add_contributions(
     # depends on the row's way, which no predictor guesses.
     met = np.empty(n_tests, dtype=np.int32)
     key = np.empty(len(unit_constant), dtype=np.int64)
-    total = np.empty(n_features)
+    values = np.empty(len(pair_slot))
+    n_used = len(used_feature)
     for r in range(n_rows):
         _fill_copies(x[r], zero, copies)
         for t in range(n_tests):
@@ -150,15 +157,55 @@ def _add_contributions(
             for u in range(col_width[q]):
                 key[u] += met[col_node[s]] & col_coef[s]
                 s += 1
-        # Unit by unit, each feature's values are added in unit order: the order is
-        # the same for a row alone or in a batch, whatever the other features.
-        total[:] = 0.0
+        # Each unit's table row is read in order; its values go to their places by
+        # feature, where each feature's are summed as np.add.reduceat sums them.
         for u in range(len(key)):
-            at = unit_base[u] + key[u] - unit_pairs[u]  # the unit's table row, read in order
+            at = unit_base[u] + key[u] - unit_pairs[u]
             for k in range(unit_pairs[u], unit_pairs[u + 1]):
-                total[pair_feature[k]] += table[at + k]
-        for j in range(n_features):
-            out[r, j] += total[j]
+                values[pair_slot[k]] = table[at + k]
+        for i in range(n_used):
+            start = feature_start[i]
+            stop = feature_start[i + 1] if i + 1 < n_used else len(values)
+            total = values[start]
+            if stop - start > 1:
+                total += _pairwise_sum(values, start + 1, stop - start - 1)
+            out[r, used_feature[i]] += total
+
+
+@numba.njit(cache=True, nogil=True)
+def _pairwise_sum(values, start, n):  # pragma: no cover - compiled
+    """NumPy's sum of ``values[start:start + n]`` (``pairwise_sum`` in its loops): in
+    order from 0.0 below 8 terms, in 8 running sums up to 128, else by halves.
+
+    ``np.add.reduceat`` adds this sum of a segment's other values to its first.
+    """
+    if n < 8:
+        total = 0.0
+        for i in range(start, start + n):
+            total += values[i]
+        return total
+    if n <= 128:
+        v = values[start : start + n]
+        r0, r1, r2, r3, r4, r5, r6, r7 = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
+        i = 8
+        while i < n - n % 8:
+            r0 += v[i]
+            r1 += v[i + 1]
+            r2 += v[i + 2]
+            r3 += v[i + 3]
+            r4 += v[i + 4]
+            r5 += v[i + 5]
+            r6 += v[i + 6]
+            r7 += v[i + 7]
+            i += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            total += v[i]
+            i += 1
+        return total
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(values, start, half) + _pairwise_sum(values, start + half, n - half)
 
 
 @numba.njit(cache=True, nogil=True)

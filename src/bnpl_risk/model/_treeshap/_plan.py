@@ -49,8 +49,10 @@ class _Plan:
     col_width: np.ndarray  # units in each column
     unit_constant: np.ndarray  # key * m when every test says right
     unit_base: np.ndarray  # where each unit's table starts
-    unit_pairs: np.ndarray  # (units + 1,) where each unit's features start in ...
-    pair_feature: np.ndarray  # ... the feature of each column of each unit's table
+    unit_pairs: np.ndarray  # (units + 1,) where each unit's (unit, feature) pairs start
+    pair_slot: np.ndarray  # each pair's place in the order by feature, then unit ...
+    feature_start: np.ndarray  # ... where each used feature's pairs start in it
+    used_feature: np.ndarray
     table: np.ndarray
     # The trees for raw scores, without the fallback trees: each tree's root
     # (a kept split node, or ~leaf for a tree of one leaf), each kept split
