@@ -85,3 +85,15 @@ def test_an_installment_of_no_bnpl_order_is_refused_on_a_thread_too():
     with mock.patch.object(_inputs, "_THREAD_ROWS", 0):
         with pytest.raises(HistoryError, match="loan_id must be the order_id of a bnpl order"):
             _book(bad, book.applications)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(books(max_customers=4), st.booleans())
+def test_sorted_ids_joined_by_merging_give_the_same_book(book, shuffled):
+    h, apps = book
+    if shuffled:  # unsorted ids take the hash join
+        h = Histories(*(f.sample(frac=1, random_state=0) for f in h.tables().values()))
+    alone = _assemble.compute(_book(h, apps), NAMES, WINDOWS)
+    with mock.patch.object(_inputs, "_RUNS_WORTH_IT", 1):
+        merged = _assemble.compute(_book(h, apps), NAMES, WINDOWS)
+    np.testing.assert_array_equal(merged, alone)

@@ -33,6 +33,7 @@ from bnpl_risk.features._kernel import (
     installment_columns,
     loan_totals,
 )
+from bnpl_risk.features._merge import increasing, merge_positions
 from bnpl_risk.histories import Histories
 from bnpl_risk.histories.dpd import paid_in_full
 from bnpl_risk.histories.schema import CHANNELS, ORDER_STATUSES, PAYMENTS, RESELLABLE_CATEGORIES
@@ -161,8 +162,10 @@ def read_applications(applications: pd.DataFrame) -> Applications:
     """Check an applications table and read it (not modified)."""
     apps = applications
     ids = pd.Index(apps["application_id"], name="application_id")
-    # Arrow counts distinct ids without converting them to Python objects.
-    if len(pc.unique(_text(apps["application_id"]))) != len(ids):
+    # Ids in strictly increasing order are unique; else Arrow counts the
+    # distinct ones, without converting them to Python objects.
+    text = _text(apps["application_id"])
+    if not increasing(text, strictly=True) and len(pc.unique(text)) != len(ids):
         _refuse(
             ids.duplicated(),
             "applications",
@@ -482,9 +485,13 @@ def _index_in(values: pa.Array, universe: pa.Array) -> np.ndarray:
     """Position of each value in ``universe``; -1 when absent or missing.
 
     Tables usually hold runs of one id (a customer's orders, a loan's
-    installments); only the first value of each run is looked up.
+    installments); only the first value of each run is looked up. Tables
+    sorted by id are joined by merging, without a hash table.
     """
     n = len(values)
+    sorted_join = min(n, len(universe)) >= _RUNS_WORTH_IT
+    if sorted_join and increasing(universe, strictly=True) and increasing(values, strictly=False):
+        return merge_positions(values, universe)
     if n < _RUNS_WORTH_IT:
         heads = np.arange(n)
     else:
