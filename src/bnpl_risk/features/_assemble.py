@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from bnpl_risk.features._inputs import Book, Installments, Orders
-from bnpl_risk.features._kernel import DAY, FIXED_WINDOWS, features, group, slot_names
+from bnpl_risk.features._kernel import DAY, FIXED_WINDOWS, by_time, features, group, slot_names
 
 #: Applications per part of a large book, each part one call of the
 #: compiled pass on a thread: small enough that two cores share the work
@@ -53,10 +53,11 @@ def compute(
     people = (book.signup, book.birth_year, book.kyc_level, book.city_tier)
     windows_ns = np.array(windows, np.int64) * DAY
     at = np.array([windows.index(w) for w in FIXED_WINDOWS], np.int64)
-    orders = (*group(book.orders.cust, book.n_customers), _order_columns(book.orders))
+    o, inst = book.orders, book.installments
+    orders = (*by_time(o.cust, o.t, book.n_customers), _order_columns(o))
     installments = (
-        *group(book.installments.cust, book.n_customers),
-        _installment_columns(book.installments),
+        *by_time(inst.cust, inst.origin, book.n_customers),
+        _installment_columns(inst),
     )
 
     def run(queries: np.ndarray) -> None:

@@ -1,14 +1,15 @@
 """The compiled pass: every event feature of every application, customer by customer.
 
-Events are grouped by customer once (a counting sort, see :func:`group`).
-Then, for each application, one loop over its customer's orders and one
-over its customer's installments add each event known at ``as_of`` to the
-scopes that hold it, and the features are read off the sums. An event
-counts in the narrowest scope that holds it, and the scopes are summed
-from the narrowest out, so an event costs one update, whatever the number
-of windows. The work is the customer's events times the customer's
-applications; nothing is shared between customers, so any group of
-customers can be computed apart (one thread each) with the same values.
+Events are grouped by customer once, in time order (a counting sort, see
+:func:`by_time`). Then, for each application, one loop over its
+customer's orders and one over its customer's installments add each
+event known at ``as_of`` to the scopes that hold it, and the features are
+read off the sums. An event counts in the narrowest scope that holds it,
+and the scopes are summed from the narrowest out, so an event costs one
+update, whatever the number of windows. The work is, per application, the
+customer's events before its ``as_of``; nothing is shared between
+customers, so any group of customers can be computed apart (one thread
+each) with the same values.
 
 Times are int64 nanoseconds, compared exactly; money is whole cents, and
 every sum is an exact integer sum. :data:`NEVER` marks an event that has
@@ -135,6 +136,29 @@ def group(cust: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         c = cust[i]
         order[fill[c]] = i
         fill[c] += 1
+    return order, starts
+
+
+@numba.njit(cache=True, nogil=True)
+def by_time(cust: np.ndarray, t: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`group`, each customer's rows in order of time ``t`` (ties in input order).
+
+    Tables usually come in time order within a customer; only the customers
+    whose rows do not are sorted.
+
+    Examples
+    --------
+    >>> order, starts = by_time(np.array([1, 0, 1, 1]), np.array([9, 5, 3, 7]), 2)
+    >>> order.tolist(), starts.tolist()
+    ([1, 2, 3, 0], [0, 1, 4])
+    """
+    order, starts = group(cust, n)
+    for c in range(n):
+        rows = order[starts[c] : starts[c + 1]]
+        for k in range(1, len(rows)):
+            if t[rows[k]] < t[rows[k - 1]]:
+                rows[:] = rows[np.argsort(t[rows], kind="mergesort")]
+                break
     return order, starts
 
 
@@ -291,8 +315,9 @@ def features(out, queries, apps, people, windows_ns, at, dest, orders, installme
     windows ascending, in ns; ``at`` the positions of the 7, 30, 90 and
     180-day windows among them. ``orders`` and ``installments`` are
     ``(rows, starts, columns)``, customer ``c``'s rows being
-    ``rows[starts[c]:starts[c + 1]]`` (see :func:`group`); the columns are
-    those of :func:`~bnpl_risk.features._assemble.compute`.
+    ``rows[starts[c]:starts[c + 1]]`` in order of order time (see
+    :func:`by_time`): the loops stop at the first event after as_of. The
+    columns are those of :func:`~bnpl_risk.features._assemble.compute`.
     """
     q_cust, q_t, q_year, q_requested, q_channel = apps
     signup, birth_year, kyc_level, city_tier = people
@@ -333,8 +358,8 @@ def features(out, queries, apps, people, windows_ns, at, dest, orders, installme
         last_order, first_loan, plan, loan_cents, closed = NAT, NEVER, 0, 0, 0
         for k in o_rows[o_starts[c] : o_starts[c + 1]]:
             t = o_t[k]
-            if t >= q:
-                continue
+            if t >= q:  # and so are the later ones
+                break
             s = _scope(q - t, windows_ns, False)
             cents = o_cents[k]
             sums[_PLACED, s] += 1
@@ -372,8 +397,8 @@ def features(out, queries, apps, people, windows_ns, at, dest, orders, installme
         current, overdue, overdue_cents, due_count, decided = 0, 0, 0, 0, 0
         soon, soon_cents, paid_cents, cured, n_full, delay_s, last_late = 0, 0, 0, 0, 0, 0, NAT
         for k in i_rows[i_starts[c] : i_starts[c + 1]]:
-            if i_origin[k] >= q:  # the loan did not exist yet
-                continue
+            if i_origin[k] >= q:  # the loan did not exist yet, nor did later ones
+                break
             due, settled, paid = i_due[k], i_settled[k], i_paid[k]
             owed = i_cents_due[k] - (i_cents_paid[k] if paid < q else 0)
             due_count += due < q
