@@ -70,24 +70,36 @@ def random_book(seed, n=600, p=4, nan=0.1, zero=0.1, constant=False, codes=False
     return X, y, rng
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**16),
-    nan=st.sampled_from([0.0, 0.1, 0.4]),
-    zero=st.sampled_from([0.0, 0.1, 0.4]),
-    missing=st.sampled_from(
-        [{}, {"zero_as_missing": True}, {"use_missing": False}, {"min_data_in_leaf": 3}]
-    ),
-    leaves=st.integers(2, 12),
-    last=st.sampled_from(["numeric", "constant", "categorical"]),
-)
-def test_equals_lightgbm_on_random_models(seed, nan, zero, missing, leaves, last):
+@st.composite
+def random_models(draw):
+    """(booster, rows, categorical): a random model, and rows of its data and its edges."""
+    seed = draw(st.integers(0, 2**16))
+    nan, zero = (draw(st.sampled_from([0.0, 0.1, 0.4])) for _ in range(2))
+    missing = draw(
+        st.sampled_from(
+            [{}, {"zero_as_missing": True}, {"use_missing": False}, {"min_data_in_leaf": 3}]
+        )
+    )
+    leaves = draw(st.integers(2, 12))
+    last = draw(st.sampled_from(["numeric", "constant", "categorical"]))
     X, y, rng = random_book(
         seed, nan=nan, zero=zero, constant=last == "constant", codes=last == "categorical"
     )
     categorical = [3] if last == "categorical" else []
     booster = train(X, y, num_leaves=leaves, categorical=categorical, **missing)
     rows = np.vstack([X[:50], edge_rows(booster, X, rng)])
+    return booster, rows, categorical
+
+
+RANDOM_MODELS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+@RANDOM_MODELS
+@given(random_models())
+def test_equals_lightgbm_on_random_models(model):
+    booster, rows, _ = model
     shap = TreeShap.from_booster(booster)
     phi = shap.contributions(rows)
     np.testing.assert_allclose(phi, lightgbm_contrib(booster, rows), rtol=0, atol=ATOL)
@@ -141,8 +153,12 @@ def test_a_path_right_of_an_infinite_threshold_is_met_only_by_nan():
         "internal_count=100 60 35 15\nis_linear=0\nshrinkage=1"
     )
     rows = np.array([[1.0, -1.0], [np.nan, -1.0], [0.2, -1.0], [np.inf, -1.0], [1.0, 1.0]])
-    phi = TreeShap.from_booster(booster).contributions(rows)
-    np.testing.assert_allclose(phi, lightgbm_contrib(booster, rows), rtol=0, atol=ATOL)
+    shap = TreeShap.from_booster(booster)
+    np.testing.assert_allclose(
+        shap.contributions(rows), lightgbm_contrib(booster, rows), rtol=0, atol=ATOL
+    )
+    # Leaves 0.1, -0.4 (NaN), 0.1, 0.5 (inf > inf is false: left at a <= inf), 0.5.
+    np.testing.assert_array_equal(shap.raw_score(rows), lightgbm_raw(booster, rows))
 
 
 def test_a_model_of_stumps_puts_everything_in_the_bias():
@@ -352,24 +368,10 @@ def lightgbm_raw(booster, X):
     return booster.predict(X, raw_score=True, num_threads=1)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**16),
-    nan=st.sampled_from([0.0, 0.1, 0.4]),
-    zero=st.sampled_from([0.0, 0.1, 0.4]),
-    missing=st.sampled_from(
-        [{}, {"zero_as_missing": True}, {"use_missing": False}, {"min_data_in_leaf": 3}]
-    ),
-    leaves=st.integers(2, 12),
-    last=st.sampled_from(["numeric", "constant", "categorical"]),
-)
-def test_raw_score_is_lightgbms_exactly_on_random_models(seed, nan, zero, missing, leaves, last):
-    X, y, rng = random_book(
-        seed, nan=nan, zero=zero, constant=last == "constant", codes=last == "categorical"
-    )
-    categorical = [3] if last == "categorical" else []
-    booster = train(X, y, num_leaves=leaves, categorical=categorical, **missing)
-    rows = np.vstack([X[:50], edge_rows(booster, X, rng)])
+@RANDOM_MODELS
+@given(random_models())
+def test_raw_score_is_lightgbms_exactly_on_random_models(model):
+    booster, rows, categorical = model
     if categorical:
         rows[:13, 3] = [
             np.nan,
@@ -411,20 +413,6 @@ def test_raw_score_of_deep_trees_categorical_splits_and_stumps(deep):
     stumps = train(X, y, rounds=3, min_data_in_leaf=1000)
     np.testing.assert_array_equal(
         TreeShap.from_booster(stumps).raw_score(X[:5]), lightgbm_raw(stumps, X[:5])
-    )
-
-
-def test_raw_score_of_a_path_met_only_by_nan():
-    booster = handmade(
-        "num_leaves=5\nnum_cat=0\nsplit_feature=0 1 0 1\nthreshold=0.5 0 inf 1\n"
-        "decision_type=8 8 8 8\nleft_child=-1 2 -3 -4\nright_child=1 -2 3 -5\n"
-        "leaf_value=0.1 -0.2 0.3 -0.4 0.5\nleaf_count=40 25 20 10 5\n"
-        "internal_count=100 60 35 15\nis_linear=0\nshrinkage=1"
-    )
-    rows = np.array([[1.0, -1.0], [np.nan, -1.0], [0.2, -1.0], [np.inf, -1.0], [1.0, 1.0]])
-    # Leaves 0.1, -0.4 (NaN), 0.1, 0.5 (inf > inf is false: left at a <= inf), 0.5.
-    np.testing.assert_array_equal(
-        TreeShap.from_booster(booster).raw_score(rows), lightgbm_raw(booster, rows)
     )
 
 

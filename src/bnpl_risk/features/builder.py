@@ -52,7 +52,7 @@ __all__ = ["FeatureBuilder"]
 
 
 class FeatureBuilder(BaseEstimator):
-    """Point-in-time features, one row per application, in one vectorized pass.
+    """Point-in-time features, one row per application, in one compiled pass.
 
     Parameters
     ----------
@@ -79,6 +79,13 @@ class FeatureBuilder(BaseEstimator):
     contract's (``bnpl_risk.histories.schema``), so ``fit`` checks the
     parameters and the tables' columns and fixes the output columns. It
     exists so the builder composes like any scikit-learn transformer.
+
+    The tables are read into arrays once (text ids joined by merging when
+    sorted, by hashing otherwise), then one loop compiled with numba walks
+    each application's customer's events in time order up to its
+    ``as_of`` (no Python loop per customer or application); a large book
+    is computed in groups of customers, one thread per core. The first use
+    on a machine compiles the loops (a few seconds), cached after.
 
     Examples
     --------

@@ -216,13 +216,12 @@ class TreeShap:
         Examples
         --------
         >>> import lightgbm as lgb, numpy as np
-        >>> rng = np.random.default_rng(0)
-        >>> X = rng.normal(size=(500, 3)); X[::7, 1] = np.nan
-        >>> y = (X[:, 0] + rng.normal(size=500) > 0).astype(int)
-        >>> booster = lgb.train({"objective": "binary", "num_threads": 1, "verbose": -1},
-        ...                     lgb.Dataset(X, y), num_boost_round=20)
-        >>> shap = TreeShap.from_booster(booster)
-        >>> bool((shap.raw_score(X[:50]) == booster.predict(X[:50], raw_score=True)).all())
+        >>> X = np.array([[0.0], [1.0], [2.0], [3.0]] * 50)
+        >>> booster = lgb.train({"num_threads": 1, "verbose": -1, "min_data_in_leaf": 5},
+        ...                     lgb.Dataset(X, X[:, 0]), num_boost_round=3)
+        >>> rows = np.array([[0.5], [3.0], [np.nan]])
+        >>> raw = TreeShap.from_booster(booster).raw_score(rows)
+        >>> bool((raw == booster.predict(rows, raw_score=True)).all())
         True
         """
         if not self.scores_raw:
