@@ -1,4 +1,7 @@
-"""The compiled pass: every event feature of every application, customer by customer.
+"""The compiled pass: every feature of every application, customer by customer.
+
+Also the compiled steps of reading the tables (cents, installments, loan
+totals), which the pass's layout and constants define.
 
 Events are grouped by customer once, in time order (a counting sort, see
 :func:`by_time`). Then, for each application, one loop over its
