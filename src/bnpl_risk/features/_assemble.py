@@ -6,7 +6,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import pandas as pd
 
 from bnpl_risk.features._inputs import Book, Installments, Orders
 from bnpl_risk.features._kernel import DAY, FIXED_WINDOWS, by_time, features, group, slot_names
@@ -107,5 +106,9 @@ def _cores() -> int:
 
 
 def _year(ns: np.ndarray) -> np.ndarray:
-    """Calendar year of each time in ns, as floats."""
-    return pd.DatetimeIndex(ns.view("datetime64[ns]")).year.to_numpy(np.float64)
+    """Calendar year of each time in ns, as floats.
+
+    NumPy's conversion: a pandas DatetimeIndex is faster on a large book,
+    but its fixed cost (some 50 us) would land on every checkout.
+    """
+    return ns.view("datetime64[ns]").astype("datetime64[Y]").astype(np.int64) + 1970.0
